@@ -1,0 +1,43 @@
+# Two commands do all the set-up on a fresh Debian 12 machine:
+#   make run    the kiosk window beside a local hub with demo data
+#   make test   the whole test suite (starts Xvfb itself when there is no screen)
+# Both install what is missing: Debian packages when run as root, a virtualenv in .venv.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k outbox"` or `--crash-rounds=200`.
+PYTEST_ARGS ?=
+XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
+
+.PHONY: run test test-full bench deps system-deps hub clean
+
+run: deps
+	@bash deploy/demo.sh
+
+test: deps
+	@if [ -n "$$DISPLAY" ]; then $(PY) -m pytest $(PYTEST_ARGS); \
+	else $(XVFB) $(PY) -m pytest $(PYTEST_ARGS); fi
+
+# The long version of the crash test (200 kill -9 rounds) and everything else.
+test-full:
+	@$(MAKE) --no-print-directory test PYTEST_ARGS="--crash-rounds=200 $(PYTEST_ARGS)"
+
+bench: deps
+	@$(PY) -m bench
+
+deps: system-deps $(STAMP)
+
+system-deps:
+	@bash deploy/system-deps.sh
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the kiosk, the hub and the tests need, when any is missing.
+# As root it runs apt-get; otherwise it prints the command for someone who can.
+set -euo pipefail
+
+packages=(
+  python3-venv          # the .venv
+  xvfb xauth            # a virtual screen for tests and screen-less machines
+  espeak-ng             # speech (pyttsx3 drives libespeak-ng)
+  alsa-utils            # aplay, to play synthesised speech
+  libmtdev1             # Kivy's touch input on Linux
+  libgl1 libgl1-mesa-dri libegl1 libx11-6 libxrender1   # GL and X runtime for Kivy's SDL2 window
+  sqlite3               # the sqlite3 shell, for IT looking into the outbox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if [ "$p" = python3-venv ]; then
+    # A Python with a working venv (pyenv, or Debian's with python3-venv) needs nothing.
+    python3 -c 'import ensurepip, venv' 2>/dev/null && continue
+  fi
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Missing Debian packages: ${missing[*]}" >&2
+  echo "Ask an administrator to run: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi

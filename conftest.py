@@ -1,0 +1,42 @@
+"""Fixtures shared by every test folder: a real hub process, and a kiosk registered on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hubproc import HubProcess, KioskAuth
+
+
+@pytest.fixture
+def hub(tmp_path) -> HubProcess:
+    """A started hub with demo data, on its own database and port; stopped at teardown."""
+    process = HubProcess(tmp_path / "hub", demo=True)
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def hub_token(hub) -> KioskAuth:
+    """Kiosk "kiosk-test" (agency Centre Ouest) on `hub`: `kiosk_id, token = hub_token`."""
+    return hub.add_kiosk_auth("kiosk-test")
+
+
+@pytest.fixture(scope="module")
+def module_hub(tmp_path_factory) -> HubProcess:
+    """One demo hub for a whole test module; its tests must use their own kiosks and sessions."""
+    process = HubProcess(tmp_path_factory.mktemp("hub"), demo=True)
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.failed:
+        # The hub's own account of what happened, next to the assertion that failed.
+        for value in getattr(item, "funcargs", {}).values():
+            if isinstance(value, HubProcess):
+                report.sections.append((f"hub log {value.log_path}", value.log_text()[-20000:]))
+    return report

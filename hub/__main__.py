@@ -1,0 +1,357 @@
+"""The hub's command line: `python -m hub <command> ... --db PATH` (see hub/README.md).
+
+Every command prints what it did, or one line starting with "error:" and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sqlite3
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from hub.errors import HubError
+from hub.rules import ACTION_TYPES, LANGUAGES, TOPIC_KINDS
+
+log = logging.getLogger("hub")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of argparse's usage block
+        self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return int(text)
+
+
+def _now() -> datetime:
+    from hub.timeutil import utc_now
+
+    return utc_now()
+
+
+def _open(args: argparse.Namespace, *, create: bool = False):
+    from hub.db import open_hub_db
+
+    return open_hub_db(args.db, create=create)
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    widths = [max([len(c)] + [len(line[i]) for line in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in cells]
+    return "\n".join(lines)
+
+
+def _json_line(row: dict) -> str:
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- serve -------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hub.app import create_app
+    from hub.demo import seed_demo
+
+    db = _open(args, create=True)
+    try:
+        if args.demo and seed_demo(db, _now()):
+            log.info("demo data seeded into %s", args.db)
+    finally:
+        db.close()
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                host, port = self.servers[0].sockets[0].getsockname()[:2]
+                log.info("hub %s ready on http://%s:%d (db %s, pid %d)", _version(), host, port, args.db, os.getpid())
+
+    config = uvicorn.Config(
+        create_app(args.db),
+        host=args.host,
+        port=args.port,
+        http="h11",  # pure Python and always installed: the same behaviour on every machine
+        lifespan="off",
+        log_config=None,  # our logging.basicConfig formats uvicorn's warnings too
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    server = Server(config)
+    # uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown; ignoring it then lets us exit 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
+    server.run()
+    if not server.started:
+        return 1
+    log.info("hub stopped")
+    return 0
+
+
+def _version() -> str:
+    from hub import __version__
+
+    return __version__
+
+
+# --- kiosks ------------------------------------------------------------------------------------
+
+
+def cmd_kiosk_add(args: argparse.Namespace) -> int:
+    from hub.kiosks import issue_token
+
+    token_file = None
+    if args.token_file:
+        # Opened before the token is issued: a file we cannot write must not cost the old token.
+        try:
+            fd = os.open(args.token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)  # an existing file would otherwise keep its old mode
+        except OSError as error:
+            raise HubError("token_file", f"Cannot write the token file {args.token_file}: {error.strerror}.") from None
+        token_file = os.fdopen(fd, "w", encoding="utf-8")
+    db = _open(args, create=True)
+    try:
+        token = issue_token(db, args.kiosk_id, _now(), agency=args.agency)
+    finally:
+        db.close()
+    if token_file is None:
+        print(token)
+    else:
+        with token_file:
+            token_file.write(token + "\n")
+        print(f"token for kiosk {args.kiosk_id} written to {args.token_file}", file=sys.stderr)
+    return 0
+
+
+def cmd_kiosk_revoke(args: argparse.Namespace) -> int:
+    from hub.kiosks import revoke
+
+    db = _open(args)
+    try:
+        revoke(db, args.kiosk_id, _now())
+    finally:
+        db.close()
+    print(f"kiosk {args.kiosk_id}: token revoked")
+    return 0
+
+
+def cmd_kiosk_list(args: argparse.Namespace) -> int:
+    from hub.kiosks import list_kiosks
+
+    db = _open(args)
+    try:
+        rows = list_kiosks(db)
+    finally:
+        db.close()
+    if args.json:
+        for row in rows:
+            print(_json_line(row))
+    else:
+        print(_table(rows, ["id", "agency", "status", "last_heartbeat_at", "version", "queue_depth",
+                            "oldest_pending_age_seconds", "last_sync_at", "free_disk_bytes", "speech_available"]))
+    return 0
+
+
+# --- actions and calls -------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from hub.actions import export_actions
+
+    db = _open(args)
+    try:
+        for row in export_actions(db, args.type):
+            print(_json_line(row))
+    finally:
+        db.close()
+    return 0
+
+
+def cmd_call_ack(args: argparse.Namespace) -> int:
+    from hub.calls import acknowledge
+
+    db = _open(args)
+    try:
+        call = acknowledge(db, args.call_id, args.agent, _now())
+    finally:
+        db.close()
+    print(f"call {call['id']}: acknowledged by {call['agent_first_name']}")
+    return 0
+
+
+def cmd_call_resolve(args: argparse.Namespace) -> int:
+    from hub.calls import resolve
+
+    db = _open(args)
+    try:
+        call = resolve(db, args.call_id, _now())
+    finally:
+        db.close()
+    print(f"call {call['id']}: resolved")
+    return 0
+
+
+def cmd_call_list(args: argparse.Namespace) -> int:
+    from hub.calls import open_calls
+
+    db = _open(args)
+    try:
+        rows = open_calls(db)
+    finally:
+        db.close()
+    print(_table(rows, ["id", "kiosk_id", "status", "agent_first_name", "called_at", "language", "reason", "screen"]))
+    return 0
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def cmd_session_add(args: argparse.Namespace) -> int:
+    from hub.catalog import add_session
+
+    try:
+        starts_at = datetime.fromisoformat(args.starts_at)
+    except ValueError:
+        raise HubError(
+            "invalid_time",
+            f"--starts-at {args.starts_at!r} is not a date and time like 2025-12-02T14:00 (Paris time) or 2025-12-02T14:00:00+01:00.",
+        ) from None
+    db = _open(args)
+    try:
+        row = add_session(
+            db, session_id=args.session_id, topic=args.topic, starts_at=starts_at, minutes=args.minutes,
+            place=args.place, agency=args.agency, capacity=args.capacity, language=args.language,
+            session_format=args.format,
+        )
+    finally:
+        db.close()
+    print(f"session {row['id']}: {row['topic']} at {row['place']}, {row['starts_at']}, {row['capacity']} seat(s)")
+    return 0
+
+
+def cmd_session_cancel(args: argparse.Namespace) -> int:
+    from hub.catalog import cancel_session
+
+    db = _open(args)
+    try:
+        cancel_session(db, args.session_id, _now())
+    finally:
+        db.close()
+    print(f"session {args.session_id}: cancelled")
+    return 0
+
+
+def cmd_session_list(args: argparse.Namespace) -> int:
+    from hub.catalog import list_sessions
+
+    db = _open(args)
+    try:
+        rows = list_sessions(db, _now(), include_past=args.all)
+    finally:
+        db.close()
+    if args.json:
+        for row in rows:
+            print(_json_line(row))
+    else:
+        print(_table(rows, ["id", "topic", "format", "starts_at", "agency", "place", "capacity", "confirmed", "waitlisted", "cancelled_at"]))
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m hub", description="The lobby kiosks' agency hub.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(group, name: str, handler, help_text: str) -> argparse.ArgumentParser:
+        sub = group.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--db", required=True, type=Path, help="the hub's SQLite database file")
+        sub.set_defaults(handler=handler)
+        return sub
+
+    serve = command(commands, "serve", cmd_serve, "run the hub's HTTP API")
+    serve.add_argument("--port", required=True, type=_port)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--demo", action="store_true", help="seed demo workshops if the database has none")
+
+    kiosk = commands.add_parser("kiosk", help="register kiosks, rotate or revoke their tokens")
+    kiosk_commands = kiosk.add_subparsers(dest="kiosk_command", required=True, metavar="COMMAND")
+    add = command(kiosk_commands, "add", cmd_kiosk_add,
+                  "register a kiosk, or give it a new token (the old one stops working); prints the token once")
+    add.add_argument("kiosk_id", metavar="ID")
+    add.add_argument("--agency", help="the agency the kiosk stands in")
+    add.add_argument("--token-file", help="write the token to this file (mode 0600) instead of printing it")
+    revoke = command(kiosk_commands, "revoke", cmd_kiosk_revoke, "revoke a kiosk's token (e.g. a stolen terminal)")
+    revoke.add_argument("kiosk_id", metavar="ID")
+    listing = command(kiosk_commands, "list", cmd_kiosk_list, "the fleet: tokens and last heartbeats")
+    listing.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+
+    export = command(commands, "export", cmd_export, "JSON lines of the actions received of one type, for the back office")
+    export.add_argument("--type", required=True, choices=ACTION_TYPES)
+
+    call = commands.add_parser("call", help="assistance calls: acknowledge, resolve, list")
+    call_commands = call.add_subparsers(dest="call_command", required=True, metavar="COMMAND")
+    ack = command(call_commands, "ack", cmd_call_ack, "an agent takes a call; the kiosk shows their first name")
+    ack.add_argument("call_id", metavar="CALL_ID")
+    ack.add_argument("--agent", required=True, metavar="FIRSTNAME")
+    resolve = command(call_commands, "resolve", cmd_call_resolve, "the tenant has been helped")
+    resolve.add_argument("call_id", metavar="CALL_ID")
+    command(call_commands, "list", cmd_call_list, "calls not yet resolved, oldest first")
+
+    session = commands.add_parser("session", help="workshop sessions: add, cancel, list")
+    session_commands = session.add_subparsers(dest="session_command", required=True, metavar="COMMAND")
+    session_add = command(session_commands, "add", cmd_session_add, "add a workshop session to the catalogue")
+    session_add.add_argument("session_id", metavar="ID")
+    session_add.add_argument("--topic", required=True, choices=tuple(TOPIC_KINDS))
+    session_add.add_argument("--starts-at", required=True, help="e.g. 2025-12-02T14:00 (Paris time) or with an offset")
+    session_add.add_argument("--minutes", type=int, default=120)
+    session_add.add_argument("--place", required=True)
+    session_add.add_argument("--agency", required=True)
+    session_add.add_argument("--capacity", type=int, required=True)
+    session_add.add_argument("--language", default="fr", choices=LANGUAGES)
+    session_add.add_argument("--format", choices=("individual", "group"), help="default: individual for 1 seat, else group")
+    session_cancel = command(session_commands, "cancel", cmd_session_cancel, "cancel a session (it leaves the catalogue)")
+    session_cancel.add_argument("session_id", metavar="ID")
+    session_list = command(session_commands, "list", cmd_session_list, "upcoming sessions with their bookings")
+    session_list.add_argument("--all", action="store_true", help="include past sessions")
+    session_list.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except HubError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as error:
+        print(f"error: database {args.db}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the CLI's promise: one line, never a traceback
+        if os.environ.get("HUB_DEBUG"):
+            raise
+        print(f"error: unexpected {type(error).__name__}: {error} (set HUB_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Assistance calls: what the kiosk polls, and the agent's verbs (the CLI now, the console later).
+
+A call goes waiting -> acknowledged (an agent is coming, with their first name) -> resolved.
+An agent may resolve a call directly (handled at the desk); a resolved call stays resolved.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from hub.db import write_transaction
+from hub.errors import HubError, NotFound
+from hub.rules import RuleError, check_name
+from hub.timeutil import rfc3339
+
+
+def _public(row: dict) -> dict:
+    answer = {"id": row["id"], "status": row["status"]}
+    if row["agent_first_name"]:
+        answer["agent_first_name"] = row["agent_first_name"]
+    return answer
+
+
+def _unknown(call_id: str) -> NotFound:
+    return NotFound("unknown_call", f"There is no assistance call with id {call_id!r}.")
+
+
+def call_status(db: Database, call_id: str, kiosk_id: str | None = None) -> dict:
+    """The call as a kiosk sees it; a call made by another kiosk is reported as unknown."""
+    row = db.execute(
+        "SELECT id, status, agent_first_name, kiosk_id FROM assistance_calls WHERE id = ?", [call_id]
+    ).fetchone()
+    if row is None or (kiosk_id is not None and row[3] != kiosk_id):
+        raise _unknown(call_id)
+    return _public({"id": row[0], "status": row[1], "agent_first_name": row[2]})
+
+
+def acknowledge(db: Database, call_id: str, agent_first_name: str, now: datetime) -> dict:
+    """An agent takes the call; the kiosk then shows "<first name> arrive"."""
+    try:
+        first_name = check_name(agent_first_name)
+    except RuleError:
+        raise HubError("invalid_agent", "The agent's first name must be 1 to 80 letters (apostrophes, hyphens, dots and spaces allowed).") from None
+    with write_transaction(db):
+        row = db.execute("SELECT status FROM assistance_calls WHERE id = ?", [call_id]).fetchone()
+        if row is None:
+            raise _unknown(call_id)
+        if row[0] == "resolved":
+            raise HubError("call_resolved", f"The assistance call {call_id} is already resolved; it cannot be acknowledged again.")
+        # Another agent may take over an acknowledged call: the kiosk shows whoever is coming now.
+        db.execute(
+            """UPDATE assistance_calls SET status = 'acknowledged', agent_first_name = ?,
+                   acknowledged_at = coalesce(acknowledged_at, ?) WHERE id = ?""",
+            [first_name, rfc3339(now), call_id],
+        )
+    return call_status(db, call_id)
+
+
+def resolve(db: Database, call_id: str, now: datetime) -> dict:
+    """The tenant has been helped; resolving twice is harmless."""
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE assistance_calls SET status = 'resolved', resolved_at = coalesce(resolved_at, ?) WHERE id = ?",
+            [rfc3339(now), call_id],
+        )
+        if cursor.rowcount == 0:
+            raise _unknown(call_id)
+    return call_status(db, call_id)
+
+
+def open_calls(db: Database) -> list[dict]:
+    """Calls not yet resolved, oldest first: the console's live list."""
+    return list(
+        db.query(
+            "SELECT * FROM assistance_calls WHERE status != 'resolved' ORDER BY called_at, rowid"
+        )
+    )

@@ -1,0 +1,183 @@
+"""The hub's SQLite database: schema, connections and the one write-transaction helper.
+
+One file, WAL mode. Every request and every CLI command opens its own connection (a
+`sqlite_utils.Database` belongs to the thread that opened it); writers serialise on
+`BEGIN IMMEDIATE` and wait for each other through the busy timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from hub.errors import HubError
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_SECONDS = 30.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS kiosks (
+    id TEXT PRIMARY KEY,
+    agency TEXT,
+    token_hash TEXT UNIQUE,            -- SHA-256 of the current token; NULL once revoked
+    token_issued_at TEXT,
+    revoked_at TEXT,
+    created_at TEXT NOT NULL,
+    last_heartbeat_at TEXT,            -- hub clock; the fields below are the kiosk's last report
+    version TEXT,
+    queue_depth INTEGER,
+    oldest_pending_age_seconds REAL,
+    last_sync_at TEXT,
+    free_disk_bytes INTEGER,
+    speech_available INTEGER
+);
+
+-- Every accepted action, forever: the primary key is the idempotency guarantee.
+CREATE TABLE IF NOT EXISTS actions (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,         -- SHA-256 of canonical JSON of type, kiosk_id, payload
+    payload TEXT NOT NULL,             -- the validated, normalised payload (JSON)
+    result TEXT NOT NULL               -- the first answer's result (JSON), repeated to every retry
+);
+CREATE INDEX IF NOT EXISTS actions_by_type ON actions (type, received_at);
+
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    topic TEXT NOT NULL CHECK (topic IN ('email', 'internet', 'office', 'portal', 'housing_request', 'exchange')),
+    kind TEXT NOT NULL CHECK (kind IN ('general', 'specific')),
+    format TEXT NOT NULL CHECK (format IN ('individual', 'group')),
+    starts_at TEXT NOT NULL,           -- RFC 3339, Europe/Paris offset, as shown to tenants
+    ends_at TEXT NOT NULL,
+    starts_utc TEXT NOT NULL,          -- fixed-width UTC copy of starts_at, for comparisons
+    place TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    capacity INTEGER NOT NULL CHECK (capacity >= 1),
+    language TEXT NOT NULL CHECK (language IN ('fr', 'en', 'es', 'pt')),
+    cancelled_at TEXT
+);
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (starts_utc);
+
+CREATE TABLE IF NOT EXISTS bookings (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,   -- arrival order, which is the wait-list order
+    id TEXT NOT NULL UNIQUE,                 -- the booking action's id
+    session_id TEXT NOT NULL REFERENCES sessions (id),
+    kiosk_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    mobile TEXT,
+    language TEXT NOT NULL,
+    assisted_by TEXT,
+    status TEXT NOT NULL CHECK (status IN ('confirmed', 'waitlisted', 'cancelled')),
+    booked_at TEXT NOT NULL,
+    confirmed_at TEXT,
+    cancelled_at TEXT,
+    cancel_action_id TEXT
+);
+CREATE INDEX IF NOT EXISTS bookings_by_session ON bookings (session_id, status, seq);
+
+-- The application never over-books; these make an over-booking impossible even for a bug.
+CREATE TRIGGER IF NOT EXISTS bookings_capacity_insert
+BEFORE INSERT ON bookings WHEN NEW.status = 'confirmed'
+BEGIN
+    SELECT RAISE(ABORT, 'session is full')
+    WHERE (SELECT count(*) FROM bookings WHERE session_id = NEW.session_id AND status = 'confirmed')
+        >= (SELECT capacity FROM sessions WHERE id = NEW.session_id);
+END;
+CREATE TRIGGER IF NOT EXISTS bookings_capacity_update
+BEFORE UPDATE OF status ON bookings WHEN NEW.status = 'confirmed' AND OLD.status != 'confirmed'
+BEGIN
+    SELECT RAISE(ABORT, 'session is full')
+    WHERE (SELECT count(*) FROM bookings WHERE session_id = NEW.session_id AND status = 'confirmed')
+        >= (SELECT capacity FROM sessions WHERE id = NEW.session_id);
+END;
+
+CREATE TABLE IF NOT EXISTS assistance_calls (
+    id TEXT PRIMARY KEY,               -- the assistance_call action's id
+    kiosk_id TEXT NOT NULL,
+    reason TEXT,
+    language TEXT NOT NULL,
+    screen TEXT,
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'acknowledged', 'resolved')),
+    agent_first_name TEXT,
+    called_at TEXT NOT NULL,
+    acknowledged_at TEXT,
+    resolved_at TEXT
+);
+CREATE INDEX IF NOT EXISTS assistance_calls_by_status ON assistance_calls (status, called_at);
+"""
+
+
+def connect(path: Path | str) -> Database:
+    """A new connection for the calling thread only."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)
+    db = Database(conn, execute_plugins=False)
+    db.execute("PRAGMA foreign_keys = ON")
+    # An accepted action must survive a power cut: the kiosk forgets it once we answer 201.
+    db.execute("PRAGMA synchronous = FULL")
+    return db
+
+
+def open_hub_db(path: Path | str, *, create: bool = True) -> Database:
+    """Connect and make sure the schema is there (idempotent, safe while the hub runs)."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise HubError("no_database", f"There is no hub database at {path}; check --db (the hub creates it on first start).")
+    if create and not path.parent.is_dir():
+        raise HubError("no_database", f"The folder {path.parent} does not exist; create it or choose another --db path.")
+    db = connect(path)
+    try:
+        db.enable_wal()
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HubError("schema_too_new", f"The database {path} was written by a newer hub (schema {version}); update this hub first.")
+        if version < SCHEMA_VERSION:
+            with write_transaction(db):
+                db.executescript(SCHEMA)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One write transaction that holds the write lock from its first statement."""
+    # IMMEDIATE takes the lock now, so a check made inside cannot be invalidated before the write.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        db.commit()
+
+
+@contextlib.contextmanager
+def session_db(path: Path | str) -> Iterator[Database]:
+    """A connection for one request or command, closed afterwards."""
+    db = connect(path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def canonical_json(value: object) -> str:
+    """The same JSON value always gives the same text (key order and spacing do not matter)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def open_read_only(path: Path | str) -> Database:
+    """A connection that cannot write, for tests and exports while the hub runs."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+    return Database(conn, execute_plugins=False, recursive_triggers=False)

@@ -1,0 +1,49 @@
+"""The one object screens get: the config, the outbox and the sync worker, started and stopped together.
+
+Plain Python, no Kivy: the app passes callbacks that hop to the UI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from kiosk.config import Config
+from kiosk.outbox import Action, Outbox
+from kiosk.sync import SyncWorker
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    def __init__(self, config: Config, **callbacks: Callable):
+        self.config = config
+        self._callbacks = callbacks
+        self.outbox: Outbox | None = None
+        self.worker: SyncWorker | None = None
+
+    def start(self) -> None:
+        """Open the outbox (this thread's connection), put crashed sends back, start syncing."""
+        self.config.kiosk.data_dir.mkdir(parents=True, exist_ok=True)
+        self.outbox = Outbox(self.config.outbox_path, self.config.outbox, self.config.kiosk.id)
+        recovered = self.outbox.recover_in_flight()
+        if recovered:
+            log.warning("%d action(s) were being sent when the kiosk stopped; they will be sent again",
+                        recovered)
+        self.worker = SyncWorker(self.config, **self._callbacks)
+        self.worker.start()
+
+    def submit(self, type: str, payload: dict) -> Action:
+        """Queue a tenant's action durably, then wake the worker. Raises EnqueueFailed."""
+        action = self.outbox.enqueue(type, payload)
+        self.worker.wake()
+        return action
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self.worker is not None:
+            if not self.worker.stop(timeout):
+                log.error("the sync worker did not stop within %.0f s", timeout)
+            self.worker = None
+        if self.outbox is not None:
+            self.outbox.close()
+            self.outbox = None

@@ -378,9 +378,12 @@ class Outbox:
                      count)
         return count
 
-    def enqueue(self, type: str, payload: dict) -> Action:  # noqa: A002 - the contract's name
+    def enqueue(self, type: str, payload: dict,  # noqa: A002 - the contract's name
+                action_id: str | None = None) -> Action:
         """Queue one action; returns only after the durable commit (then show the receipt).
 
+        `action_id` (a UUID) is made here unless given: a journey gives one when the id must be
+        derivable from the reference shown to the tenant (see kiosk/references.py).
         Raises EnqueueFailed when the commit did not happen: nothing was queued, tell the tenant.
         A ValueError means a programming error (a payload that is not a JSON object).
         """
@@ -393,7 +396,7 @@ class Outbox:
         except (TypeError, ValueError) as err:
             raise ValueError(f"the payload cannot be sent as JSON: {err}") from err
         now = self._clock()
-        action_id = str(uuid.uuid4())
+        action_id = str(uuid.UUID(action_id)) if action_id else str(uuid.uuid4())
         created_at = _rfc3339(now)
         depends_on = None
         try:

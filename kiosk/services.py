@@ -39,7 +39,9 @@ class Services:
         self.worker.wake()
         return action
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float | None = None) -> None:
+        # Long enough for one request in flight to finish its connect and read timeouts.
+        timeout = timeout or self.config.hub.connect_timeout_seconds + self.config.hub.read_timeout_seconds + 2
         if self.worker is not None:
             if not self.worker.stop(timeout):
                 log.error("the sync worker did not stop within %.0f s", timeout)

@@ -571,3 +571,16 @@ def test_an_outbox_belongs_to_its_thread(outbox):
     thread.join(timeout=10)
     assert len(errors) == 1 and isinstance(errors[0], EnqueueFailed)
     assert outbox.waiting_count() == 0
+
+
+def test_enqueue_keeps_a_given_action_id(outbox):
+    given = "8f14e45f-ceea-467f-a0e4-5c1b7e0e0d4a"
+    assert outbox.enqueue("booking", {"session_id": "s1"}, action_id=given).id == given
+    assert outbox.get(given).payload == {"session_id": "s1"}
+
+
+def test_enqueue_of_a_known_id_fails_without_touching_the_first(outbox):
+    first = outbox.enqueue("booking", {"session_id": "s1"})
+    with pytest.raises(EnqueueFailed):
+        outbox.enqueue("booking", {"session_id": "other"}, action_id=first.id)
+    assert outbox.get(first.id).payload == {"session_id": "s1"}

@@ -12,13 +12,14 @@ import sys
 from kivy.app import App
 from kivy.clock import mainthread
 from kivy.core.window import Window
-from kivy.properties import (ColorProperty, NumericProperty, ObjectProperty, StringProperty)
-from kivy.utils import get_color_from_hex
+from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 
 from kiosk import __version__
 from kiosk.config import Config
+from kiosk.i18n import translate
 from kiosk.outbox import OutboxError, StorageNotDurable
 from kiosk.services import Services
+from kiosk.theme import HIGH_CONTRAST, default_theme
 from screens.home import HomeScreen
 from screens.widgets import KioskRoot
 
@@ -32,7 +33,12 @@ class KioskApp(App):
     waiting = NumericProperty(0)
     call_state = StringProperty("")                 # "", queued, sent, acknowledged, resolved, expired, unreachable, failed
     call_agent_name = StringProperty("")
-    primary_color = ColorProperty("#005A9C")
+    # The visitor's choices (reset for each visitor). KV: font_size: sp(28) * app.text_scale,
+    # color: app.theme.text, text: app.tr("Bonjour !", app.language).
+    language = StringProperty("fr")
+    text_scale = NumericProperty(1.0)
+    high_contrast = ObjectProperty(False)
+    theme = ObjectProperty(None)
     landlord_name = StringProperty("")
     agency_name = StringProperty("")
     logo_source = StringProperty("")
@@ -42,7 +48,8 @@ class KioskApp(App):
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.windowed = windowed
-        self.primary_color = get_color_from_hex(config.branding.primary_color)
+        self.language = config.kiosk.default_language
+        self.theme = default_theme(config.branding.primary_color)
         self.landlord_name = config.branding.name
         self.agency_name = config.kiosk.agency
         self.logo_source = str(config.branding.logo or "")
@@ -54,6 +61,14 @@ class KioskApp(App):
         root = KioskRoot()
         root.ids.screens.add_widget(HomeScreen(name="home", services=self.services))
         return root
+
+    @staticmethod
+    def tr(text: str, language: str) -> str:
+        """The text in the visitor's language; KV passes app.language so that it re-evaluates."""
+        return translate(text, language)
+
+    def on_high_contrast(self, _app, on) -> None:
+        self.theme = HIGH_CONTRAST if on else default_theme(self.kiosk_config.branding.primary_color)
 
     def on_start(self):
         Window.bind(on_request_close=self._refuse_close)
@@ -101,6 +116,7 @@ class KioskApp(App):
 def run(config: Config, windowed: bool = False) -> int:
     """Start the services, then the window; a storage problem stops with a clear message."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("urllib3").setLevel(logging.WARNING)   # a line per request is noise here
     app = KioskApp(config, windowed=windowed)
     try:
         app.services.start()

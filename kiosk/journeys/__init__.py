@@ -1,0 +1,1 @@
+"""Tenant journeys as plain state machines: no Kivy, tested without a window."""

@@ -20,7 +20,7 @@ from kiosk.i18n import translate
 from kiosk.outbox import OutboxError, StorageNotDurable
 from kiosk.services import Services
 from kiosk.theme import HIGH_CONTRAST, default_theme
-from screens.home import HomeScreen
+from screens import SCREEN_NAMES, screen_class
 from screens.widgets import KioskRoot
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,14 @@ class KioskApp(App):
         self.agency_name = config.kiosk.agency
         self.logo_source = str(config.branding.logo or "")
         self.services = Services(config, on_status=self._on_sync_status,
-                                 on_assistance=self._on_assistance)
+                                 on_assistance=self._on_assistance,
+                                 on_action_result=self._on_action_result)
         self._open_call: str | None = None
 
     def build(self):
         root = KioskRoot()
-        root.ids.screens.add_widget(HomeScreen(name="home", services=self.services))
+        for name in SCREEN_NAMES:
+            root.ids.screens.add_widget(screen_class(name)(name=name, services=self.services))
         return root
 
     @staticmethod
@@ -102,6 +104,11 @@ class KioskApp(App):
     def _on_sync_status(self, status) -> None:
         self.online = status.online
         self.waiting = status.waiting
+
+    @mainthread
+    def _on_action_result(self, action_id: str, state: str, result: dict | None) -> None:
+        for screen in self.root.ids.screens.screens:
+            screen.on_action_result(action_id, state, result)
 
     @mainthread
     def _on_assistance(self, call_id: str, status: str, agent_first_name: str | None) -> None:

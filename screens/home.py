@@ -3,11 +3,11 @@
 from pathlib import Path
 
 from kivy.lang import Builder
-from kivy.properties import ObjectProperty
-from kivy.uix.screenmanager import Screen
+
+from screens.base import KioskScreen
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
-class HomeScreen(Screen):
-    services = ObjectProperty(None)
+class HomeScreen(KioskScreen):
+    pass

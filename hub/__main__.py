@@ -12,6 +12,7 @@ import os
 import signal
 import sqlite3
 import sys
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +30,22 @@ class _Parser(argparse.ArgumentParser):
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return int(text)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 60:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 60")
+    return value
+
+
+def _positive_minutes(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes (1 or more)")
     return int(text)
 
 
@@ -80,7 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 log.info("hub %s ready on http://%s:%d (db %s, pid %d)", _version(), host, port, args.db, os.getpid())
 
     config = uvicorn.Config(
-        create_app(args.db),
+        create_app(args.db, busy_timeout=args.busy_timeout),
         host=args.host,
         port=args.port,
         http="h11",  # pure Python and always installed: the same behaviour on every machine
@@ -114,27 +131,68 @@ def _version() -> str:
 def cmd_kiosk_add(args: argparse.Namespace) -> int:
     from hub.kiosks import issue_token
 
-    token_file = None
-    if args.token_file:
-        # Opened before the token is issued: a file we cannot write must not cost the old token.
+    if not args.token_file:
+        db = _open(args, create=True)
         try:
-            fd = os.open(args.token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.fchmod(fd, 0o600)  # an existing file would otherwise keep its old mode
-        except OSError as error:
-            raise HubError("token_file", f"Cannot write the token file {args.token_file}: {error.strerror}.") from None
-        token_file = os.fdopen(fd, "w", encoding="utf-8")
-    db = _open(args, create=True)
+            print(issue_token(db, args.kiosk_id, _now(), agency=args.agency))
+        finally:
+            db.close()
+        return 0
+    # The new token goes to a temporary file beside the old one, renamed over it only once the token
+    # is issued and stored: a failed command leaves the old file (and the old token) as they were.
+    # Created before the token is issued, so a folder we cannot write does not cost the old token.
+    target = Path(args.token_file)
+    if target.is_dir():
+        raise HubError("token_file", f"Cannot write the token file {target}: it is a folder.")
     try:
-        token = issue_token(db, args.kiosk_id, _now(), agency=args.agency)
+        fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")  # mode 0600
+    except OSError as error:
+        raise HubError("token_file", f"Cannot write the token file {target}: {error.strerror}.") from None
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            db = _open(args, create=True)
+            try:
+                token = issue_token(db, args.kiosk_id, _now(), agency=args.agency)
+            finally:
+                db.close()
+            try:
+                handle.write(token + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            except OSError as error:
+                raise _token_lost(target, args.kiosk_id, error) from None
+        try:
+            os.replace(temp, target)
+        except OSError as error:
+            raise _token_lost(target, args.kiosk_id, error) from None
+        _fsync_folder(target.parent)
     finally:
-        db.close()
-    if token_file is None:
-        print(token)
-    else:
-        with token_file:
-            token_file.write(token + "\n")
-        print(f"token for kiosk {args.kiosk_id} written to {args.token_file}", file=sys.stderr)
+        temp.unlink(missing_ok=True)
+    print(f"token for kiosk {args.kiosk_id} written to {target}", file=sys.stderr)
     return 0
+
+
+def _token_lost(target: Path, kiosk_id: str, error: OSError) -> HubError:
+    return HubError(
+        "token_file",
+        f"The new token of kiosk {kiosk_id} could not be written to {target} ({error.strerror}); "
+        f"{target} was left as it was, but any earlier token of this kiosk no longer works: run the command again.",
+    )
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Makes the rename itself durable; some file systems cannot, which is no reason to fail."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def cmd_kiosk_revoke(args: argparse.Namespace) -> int:
@@ -162,7 +220,8 @@ def cmd_kiosk_list(args: argparse.Namespace) -> int:
             print(_json_line(row))
     else:
         print(_table(rows, ["id", "agency", "status", "last_heartbeat_at", "version", "queue_depth",
-                            "oldest_pending_age_seconds", "last_sync_at", "free_disk_bytes", "speech_available"]))
+                            "oldest_pending_age_seconds", "stuck_count", "rejected_count", "last_sync_at",
+                            "free_disk_bytes", "speech_available"]))
     return 0
 
 
@@ -206,14 +265,21 @@ def cmd_call_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_call_list(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from hub.calls import open_calls
 
     db = _open(args)
     try:
-        rows = open_calls(db)
+        rows = open_calls(db, _now(), timedelta(minutes=args.call_stale_minutes))
     finally:
         db.close()
-    print(_table(rows, ["id", "kiosk_id", "status", "agent_first_name", "called_at", "language", "reason", "screen"]))
+    if args.json:
+        for row in rows:
+            print(_json_line(row))
+    else:
+        shown = [{**row, "stale": "yes" if row["stale"] else "no"} for row in rows]
+        print(_table(shown, ["id", "kiosk_id", "status", "stale", "agent_first_name", "called_at", "language", "reason", "screen"]))
     return 0
 
 
@@ -288,6 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", required=True, type=_port)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--demo", action="store_true", help="seed demo workshops if the database has none")
+    serve.add_argument("--busy-timeout", type=_positive_seconds, default=5.0, metavar="SECONDS",  # hub.db's REQUEST_BUSY_TIMEOUT_SECONDS
+                       help="how long a request waits for the database before answering 503 (default 5; "
+                            "keep it below the kiosks' read timeout, 10 s by default)")
 
     kiosk = commands.add_parser("kiosk", help="register kiosks, rotate or revoke their tokens")
     kiosk_commands = kiosk.add_subparsers(dest="kiosk_command", required=True, metavar="COMMAND")
@@ -311,7 +380,10 @@ def build_parser() -> argparse.ArgumentParser:
     ack.add_argument("--agent", required=True, metavar="FIRSTNAME")
     resolve = command(call_commands, "resolve", cmd_call_resolve, "the tenant has been helped")
     resolve.add_argument("call_id", metavar="CALL_ID")
-    command(call_commands, "list", cmd_call_list, "calls not yet resolved, oldest first")
+    call_list = command(call_commands, "list", cmd_call_list, "calls not yet resolved, oldest first, stale ones marked")
+    call_list.add_argument("--call-stale-minutes", type=_positive_minutes, default=10, metavar="MINUTES",  # hub.calls.STALE_AFTER
+                           help="calls older than this are stale, not live (default 10: the kiosks' default call expiry)")
+    call_list.add_argument("--json", action="store_true", help="JSON lines instead of a table")
 
     session = commands.add_parser("session", help="workshop sessions: add, cancel, list")
     session_commands = session.add_subparsers(dest="session_command", required=True, metavar="COMMAND")

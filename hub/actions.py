@@ -5,6 +5,11 @@ transaction, so five copies of one action arriving together give one record, and
 for ten seats give exactly ten confirmations. The actions table's primary key makes the
 deduplication permanent: a repeat a year later still gets the first answer.
 
+A `booking_cancel` may arrive before its booking (tenants cancel from any kiosk with their
+reference, while the booking may still sit in an offline kiosk's outbox). It is then kept in
+`pending_cancellations`, and the booking, when it comes, is stored as cancelled in the same
+transaction: whichever arrives first, the booking ends cancelled and never holds a seat.
+
 Two actions with the same id are "the same" when their type, kiosk_id and payload are equal
 as JSON values (key order and spacing do not matter). `created_at` is not compared: it is
 when the tenant acted, on the kiosk's clock, and changes nothing the hub does.
@@ -95,18 +100,26 @@ def _booking(db: Database, action: BookingAction, now: datetime) -> dict:
             f"Field 'payload.session_id' names session {payload.session_id!r}, which has already started or is over; "
             "choose a session that has not started yet.",
         )
+    booking_id = str(action.id)
+    stamp = rfc3339(now)
+    row = {"id": booking_id, "session_id": payload.session_id, "kiosk_id": action.kiosk_id, "name": payload.name,
+           "mobile": payload.mobile, "language": payload.language, "assisted_by": payload.assisted_by, "booked_at": stamp}
+    cancelled_first = db.execute(
+        "SELECT cancel_action_id, received_at FROM pending_cancellations WHERE booking_id = ?", [booking_id]
+    ).fetchone()
+    if cancelled_first is not None:
+        # Its cancellation came first: stored as cancelled, it takes no seat and no place in line.
+        db["bookings"].insert({**row, "status": "cancelled", "cancelled_at": cancelled_first[1],
+                               "cancel_action_id": cancelled_first[0]})
+        db.execute("DELETE FROM pending_cancellations WHERE booking_id = ?", [booking_id])
+        return {"booking": "cancelled", "session_id": payload.session_id}
     confirmed, waitlisted = db.execute(
         """SELECT count(*) FILTER (WHERE status = 'confirmed'), count(*) FILTER (WHERE status = 'waitlisted')
            FROM bookings WHERE session_id = ?""",
         [payload.session_id],
     ).fetchone()
-    stamp = rfc3339(now)
     status = "confirmed" if confirmed < capacity else "waitlisted"
-    db["bookings"].insert(
-        {"id": str(action.id), "session_id": payload.session_id, "kiosk_id": action.kiosk_id, "name": payload.name,
-         "mobile": payload.mobile, "language": payload.language, "assisted_by": payload.assisted_by,
-         "status": status, "booked_at": stamp, "confirmed_at": stamp if status == "confirmed" else None}
-    )
+    db["bookings"].insert({**row, "status": status, "confirmed_at": stamp if status == "confirmed" else None})
     if status == "confirmed":
         return {"booking": "confirmed", "session_id": payload.session_id}
     return {"booking": "waitlisted", "session_id": payload.session_id, "waitlist_position": waitlisted + 1}
@@ -120,11 +133,7 @@ def _booking_cancel(db: Database, action: BookingCancelAction, now: datetime) ->
         [booking_id],
     ).fetchone()
     if booking is None:
-        raise Rejected(
-            "unknown_booking",
-            f"Field 'payload.booking_id' names booking {booking_id}, which this hub does not know; "
-            "expected the id of an accepted booking action.",
-        )
+        return _cancel_before_booking(db, action, booking_id, now)
     status, session_id, starts_utc, session_cancelled_at = booking
     if status == "cancelled":
         return {"booking": "already_cancelled", "booking_id": booking_id}
@@ -142,6 +151,25 @@ def _booking_cancel(db: Database, action: BookingCancelAction, now: datetime) ->
             [stamp, session_id],
         )
     return {"booking": "cancelled", "booking_id": booking_id}
+
+
+def _cancel_before_booking(db: Database, action: BookingCancelAction, booking_id: str, now: datetime) -> dict:
+    """No such booking yet: it may still be on its way from an offline kiosk, so keep the cancel."""
+    other = db.execute("SELECT type FROM actions WHERE id = ?", [booking_id]).fetchone()
+    if other is not None or booking_id == str(action.id):
+        what = f"a {other[0]} action" if other is not None else "this cancellation itself"
+        raise Rejected(
+            "unknown_booking",
+            f"Field 'payload.booking_id' names {booking_id}, which is {what}, not a booking; "
+            "expected the id of a booking action.",
+        )
+    # The first cancellation is kept; another one for the same booking changes nothing.
+    db.execute(
+        """INSERT INTO pending_cancellations (booking_id, cancel_action_id, kiosk_id, received_at)
+           VALUES (?, ?, ?, ?) ON CONFLICT (booking_id) DO NOTHING""",
+        [booking_id, str(action.id), action.kiosk_id, rfc3339(now)],
+    )
+    return {"booking": "cancel_pending", "booking_id": booking_id}
 
 
 def _assistance_call(db: Database, action: AssistanceCallAction, now: datetime) -> dict:

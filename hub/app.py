@@ -7,6 +7,8 @@ of checks is ours (token before body, Idempotency-Key before payload) and every 
 
 import json
 import logging
+import sqlite3
+import time
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -25,7 +27,7 @@ from hub import __version__
 from hub.actions import apply_action, fingerprint
 from hub.calls import call_status
 from hub.catalog import CatalogCache, etag_matches, upcoming_sessions
-from hub.db import session_db
+from hub.db import REQUEST_BUSY_TIMEOUT_SECONDS, is_busy, session_db
 from hub.errors import BadRequest, Forbidden, HubError, Rejected, Unauthorized
 from hub.kiosks import authenticate, record_heartbeat
 from hub.models import (
@@ -47,6 +49,7 @@ from hub.timeutil import utc_now
 log = logging.getLogger("hub")
 
 MAX_BODY_BYTES = 64 * 1024
+BUSY_RETRY_AFTER_SECONDS = 2
 
 DESCRIPTION = f"""
 The API between lobby kiosks and their hub. JSON over HTTP(S).
@@ -66,6 +69,9 @@ The API between lobby kiosks and their hub. JSON over HTTP(S).
   `idempotency_conflict`. Actions refused with a 4xx are not recorded.
 * **Catalogue**: `GET /api/v1/catalog` has a strong `ETag`; send it back in `If-None-Match` to
   get 304 while nothing changed.
+* **Busy**: when the hub cannot get its database within its busy timeout (5 s by default, below a
+  kiosk's read timeout) it answers 503 `database_busy` with `Retry-After: {BUSY_RETRY_AFTER_SECONDS}`; nothing was
+  applied, so the same request may be sent again.
 """
 
 _ERROR_DESCRIPTIONS = {
@@ -78,9 +84,24 @@ _ERROR_DESCRIPTIONS = {
     503: "The hub cannot reach its database.",
 }
 
+_BUSY = {
+    "model": ErrorBody,
+    "description": "database_busy: the hub's database stayed locked longer than its busy timeout; nothing was "
+    "applied. Transient for the whole hub: retry after Retry-After seconds.",
+    "headers": {
+        "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "example": BUSY_RETRY_AFTER_SECONDS}}
+    },
+}
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[status]} for status in statuses}
+
+def _errors(*statuses: int, busy: bool = False) -> dict[int | str, dict[str, Any]]:
+    """The documented error answers; `busy` adds the 503 of a locked database."""
+    responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": ErrorBody, "description": _ERROR_DESCRIPTIONS[status]} for status in statuses
+    }
+    if busy:
+        responses[503] = _BUSY
+    return responses
 
 
 def _json_body(schema_name: str) -> dict:
@@ -174,8 +195,20 @@ def _check_kiosk(raw: dict, kiosk: dict) -> None:
         )
 
 
-def create_app(db_path: Path | str) -> FastAPI:
+def create_app(db_path: Path | str, busy_timeout: float = REQUEST_BUSY_TIMEOUT_SECONDS) -> FastAPI:
+    """The API on `db_path`; each request waits at most `busy_timeout` seconds for the database."""
     db_path = Path(db_path)
+
+    def session_db_for_request(deadline: float | None = None):
+        """A connection whose lock wait ends at `deadline` (time.monotonic()), if given.
+
+        A write's budget counts from when its body was received, not from when a worker thread
+        picked it up: queueing for a thread must not push a commit past the kiosk's read timeout.
+        Past the deadline the write still goes ahead if the lock is free, and is 503 if not.
+        """
+        wait = busy_timeout if deadline is None else max(0.0, deadline - time.monotonic())
+        return session_db(db_path, wait)
+
     catalog_cache = CatalogCache()
     app = FastAPI(
         title="Lobby kiosk hub",
@@ -212,6 +245,18 @@ def create_app(db_path: Path | str) -> FastAPI:
         described = [describe_error(error) for error in exc.errors()]
         return error_response(422, described[0][0], " ".join(sentence for _, sentence in described[:3]))
 
+    @app.exception_handler(sqlite3.OperationalError)
+    async def database_error(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+        if not is_busy(exc):
+            return await unexpected(request, exc)
+        # Answer now rather than late: a kiosk that timed out would not know the action was applied.
+        log.warning("database busy on %s %s (%s): answered 503", request.method, request.url.path, exc)
+        return error_response(
+            503, "database_busy",
+            f"The hub's database is busy; nothing was applied, so send the same request again in {BUSY_RETRY_AFTER_SECONDS} seconds.",
+            {"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+        )
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
@@ -227,7 +272,7 @@ def create_app(db_path: Path | str) -> FastAPI:
                 "missing_token",
                 "The Authorization header is missing or not 'Bearer <kiosk token>'; every /api/v1 call needs the kiosk's token.",
             )
-        with session_db(db_path) as db:
+        with session_db_for_request() as db:
             kiosk = authenticate(db, credentials.credentials)
         if kiosk is None:
             raise Unauthorized(
@@ -243,7 +288,7 @@ def create_app(db_path: Path | str) -> FastAPI:
     def healthz() -> Response:
         """Readiness and monitoring; no token needed."""
         try:
-            with session_db(db_path) as db:
+            with session_db_for_request() as db:
                 db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except Exception as error:
             log.error("health check: database unavailable: %s", error)
@@ -257,7 +302,7 @@ def create_app(db_path: Path | str) -> FastAPI:
         responses={
             200: {"model": ActionAccepted, "description": "A repeat of an accepted action: the first result, unchanged."},
             201: {"description": "Accepted and applied now."},
-            **_errors(400, 401, 403, 413, 422),
+            **_errors(400, 401, 403, 413, 422, busy=True),
         },
         openapi_extra=_json_body("Action"),
         tags=["kiosk"],
@@ -283,6 +328,7 @@ def create_app(db_path: Path | str) -> FastAPI:
                 "The Idempotency-Key header must be the action's id, a UUID like 123e4567-e89b-42d3-a456-426614174000.",
             ) from None
         raw = _parse_json_object(await request.body())
+        deadline = time.monotonic() + busy_timeout
         body_id = raw.get("id")
         try:
             same_id = not isinstance(body_id, str) or UUID(body_id) == key
@@ -304,7 +350,7 @@ def create_app(db_path: Path | str) -> FastAPI:
         action_fingerprint = fingerprint(action.type, action.kiosk_id, raw["payload"])
 
         def apply() -> tuple[bool, dict]:
-            with session_db(db_path) as db:
+            with session_db_for_request(deadline) as db:
                 return apply_action(db, action, action_fingerprint, utc_now())
 
         created, result = await run_in_threadpool(apply)
@@ -315,7 +361,7 @@ def create_app(db_path: Path | str) -> FastAPI:
     @app.get(
         "/api/v1/catalog",
         response_model=Catalog,
-        responses={304: {"description": "Not Modified: the If-None-Match tag is current (no body)."}, **_errors(401, 422)},
+        responses={304: {"description": "Not Modified: the If-None-Match tag is current (no body)."}, **_errors(401, 422, busy=True)},
         tags=["kiosk"],
     )
     def get_catalog(
@@ -326,7 +372,7 @@ def create_app(db_path: Path | str) -> FastAPI:
         """Upcoming workshop sessions with seats left (not started, not cancelled)."""
         now = utc_now()
         agency = agency or None
-        with session_db(db_path) as db:
+        with session_db_for_request() as db:
             sessions = upcoming_sessions(db, now, agency)
         body, etag = catalog_cache.render(sessions, agency, now)
         headers = {"ETag": etag, "Cache-Control": "no-cache"}
@@ -338,31 +384,32 @@ def create_app(db_path: Path | str) -> FastAPI:
         "/api/v1/assistance/{id}",
         response_model=AssistanceStatus,
         response_model_exclude_none=True,
-        responses=_errors(401, 404),
+        responses=_errors(401, 404, busy=True),
         tags=["kiosk"],
     )
     def get_assistance(
         call_id: Annotated[str, PathParam(alias="id", description="The assistance_call action's id.")], kiosk: Kiosk
     ) -> Response:
         """Where an assistance call stands."""
-        with session_db(db_path) as db:
+        with session_db_for_request() as db:
             return JSONResponse(call_status(db, call_id, kiosk["id"]))
 
     @app.post(
         "/api/v1/heartbeat",
         response_model=StatusOk,
-        responses=_errors(400, 401, 403, 413, 422),
+        responses=_errors(400, 401, 403, 413, 422, busy=True),
         openapi_extra=_json_body("Heartbeat"),
         tags=["kiosk"],
     )
     async def post_heartbeat(request: Request, kiosk: Kiosk) -> Response:
         """A kiosk's health report, kept for the fleet view (`python -m hub kiosk list`)."""
         raw = _parse_json_object(await request.body())
+        deadline = time.monotonic() + busy_timeout
         _check_kiosk(raw, kiosk)
         heartbeat = _validate(Heartbeat, raw)
 
         def store() -> None:
-            with session_db(db_path) as db:
+            with session_db_for_request(deadline) as db:
                 record_heartbeat(db, heartbeat, utc_now())
 
         await run_in_threadpool(store)

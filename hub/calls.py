@@ -2,11 +2,16 @@
 
 A call goes waiting -> acknowledged (an agent is coming, with their first name) -> resolved.
 An agent may resolve a call directly (handled at the desk); a resolved call stays resolved.
+
+An open call older than `STALE_AFTER` (the kiosks' default `assistance_expiry_seconds`, 600) is
+listed as stale rather than live: a call that reached the hub that late was already expired by
+its kiosk, which sent the tenant to the desk; and a tenant is unlikely to be still waiting at the
+kiosk after that long (the kiosk wipes the screen after 90 s without a touch).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -14,6 +19,9 @@ from hub.db import write_transaction
 from hub.errors import HubError, NotFound
 from hub.rules import RuleError, check_name
 from hub.timeutil import rfc3339
+
+# The kiosk's default assistance_expiry_seconds (600): `call list --call-stale-minutes` changes it.
+STALE_AFTER = timedelta(minutes=10)
 
 
 def _public(row: dict) -> dict:
@@ -70,10 +78,13 @@ def resolve(db: Database, call_id: str, now: datetime) -> dict:
     return call_status(db, call_id)
 
 
-def open_calls(db: Database) -> list[dict]:
-    """Calls not yet resolved, oldest first: the console's live list."""
-    return list(
-        db.query(
-            "SELECT * FROM assistance_calls WHERE status != 'resolved' ORDER BY called_at, rowid"
-        )
-    )
+def open_calls(db: Database, now: datetime, stale_after: timedelta = STALE_AFTER) -> list[dict]:
+    """Calls not yet resolved, oldest first, each with `stale`: made longer than `stale_after` ago.
+
+    Waiting and acknowledged calls alike: age is counted from when the hub received the call.
+    """
+    calls = []
+    for row in db.query("SELECT * FROM assistance_calls WHERE status != 'resolved' ORDER BY called_at, rowid"):
+        row["stale"] = now - datetime.fromisoformat(row["called_at"]) > stale_after
+        calls.append(row)
+    return calls

@@ -3,6 +3,10 @@
 One file, WAL mode. Every request and every CLI command opens its own connection (a
 `sqlite_utils.Database` belongs to the thread that opened it); writers serialise on
 `BEGIN IMMEDIATE` and wait for each other through the busy timeout.
+
+A request waits for the lock at most `REQUEST_BUSY_TIMEOUT_SECONDS`, well below a kiosk's read
+timeout (10 s by default): past that it answers 503 rather than committing an action after the
+kiosk gave up on it. Commands (`python -m hub ...`) are run by people and wait longer.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from sqlite_utils import Database
 
 from hub.errors import HubError
 
-SCHEMA_VERSION = 1
-BUSY_TIMEOUT_SECONDS = 30.0
+SCHEMA_VERSION = 2
+REQUEST_BUSY_TIMEOUT_SECONDS = 5.0   # `serve --busy-timeout`; must stay below the kiosks' read timeout
+COMMAND_BUSY_TIMEOUT_SECONDS = 30.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kiosks (
@@ -34,7 +39,9 @@ CREATE TABLE IF NOT EXISTS kiosks (
     oldest_pending_age_seconds REAL,
     last_sync_at TEXT,
     free_disk_bytes INTEGER,
-    speech_available INTEGER
+    speech_available INTEGER,
+    stuck_count INTEGER,               -- NULL: the kiosk did not report it (older kiosks)
+    rejected_count INTEGER
 );
 
 -- Every accepted action, forever: the primary key is the idempotency guarantee.
@@ -83,6 +90,15 @@ CREATE TABLE IF NOT EXISTS bookings (
 );
 CREATE INDEX IF NOT EXISTS bookings_by_session ON bookings (session_id, status, seq);
 
+-- A cancellation that arrived before its booking (tenants cancel from any kiosk with their
+-- reference); the booking is stored as cancelled when it arrives, and the row is deleted.
+CREATE TABLE IF NOT EXISTS pending_cancellations (
+    booking_id TEXT PRIMARY KEY,       -- the id of the booking action still on its way
+    cancel_action_id TEXT NOT NULL,    -- the first booking_cancel action naming it
+    kiosk_id TEXT NOT NULL,
+    received_at TEXT NOT NULL          -- hub clock; becomes the booking's cancelled_at
+);
+
 -- The application never over-books; these make an over-booking impossible even for a bug.
 CREATE TRIGGER IF NOT EXISTS bookings_capacity_insert
 BEFORE INSERT ON bookings WHEN NEW.status = 'confirmed'
@@ -114,10 +130,24 @@ CREATE TABLE IF NOT EXISTS assistance_calls (
 CREATE INDEX IF NOT EXISTS assistance_calls_by_status ON assistance_calls (status, called_at);
 """
 
+# From schema N-1 to N; each runs inside the write transaction that re-checks user_version.
+MIGRATIONS = {
+    2: """
+ALTER TABLE kiosks ADD COLUMN stuck_count INTEGER;
+ALTER TABLE kiosks ADD COLUMN rejected_count INTEGER;
+CREATE TABLE IF NOT EXISTS pending_cancellations (
+    booking_id TEXT PRIMARY KEY,
+    cancel_action_id TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+""",
+}
 
-def connect(path: Path | str) -> Database:
-    """A new connection for the calling thread only."""
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS)
+
+def connect(path: Path | str, busy_timeout: float = COMMAND_BUSY_TIMEOUT_SECONDS) -> Database:
+    """A new connection for the calling thread only; waits up to `busy_timeout` s for a lock."""
+    conn = sqlite3.connect(str(path), timeout=busy_timeout)
     db = Database(conn, execute_plugins=False)
     db.execute("PRAGMA foreign_keys = ON")
     # An accepted action must survive a power cut: the kiosk forgets it once we answer 201.
@@ -135,17 +165,40 @@ def open_hub_db(path: Path | str, *, create: bool = True) -> Database:
     db = connect(path)
     try:
         db.enable_wal()
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise HubError("schema_too_new", f"The database {path} was written by a newer hub (schema {version}); update this hub first.")
+        version = _schema_version(db, path)
         if version < SCHEMA_VERSION:
             with write_transaction(db):
-                db.executescript(SCHEMA)
+                # Re-read under the lock: another process may have created or upgraded it meanwhile.
+                version = _schema_version(db, path)
+                scripts = [SCHEMA] if version == 0 else [MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)]
+                for script in scripts:
+                    for statement in _statements(script):
+                        db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _schema_version(db: Database, path: Path) -> int:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise HubError("schema_too_new", f"The database {path} was written by a newer hub (schema {version}); update this hub first.")
+    return version
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a script one by one (executescript would commit our transaction)."""
+    current = ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):  # a trigger's body holds ';' too
+            if current.strip(" \n;"):
+                yield current.strip()
+            current = ""
+    if current.strip(" \n;"):
+        raise ValueError(f"incomplete SQL statement in the schema: {current.strip()[:60]!r}")
 
 
 @contextlib.contextmanager
@@ -163,13 +216,24 @@ def write_transaction(db: Database) -> Iterator[Database]:
 
 
 @contextlib.contextmanager
-def session_db(path: Path | str) -> Iterator[Database]:
-    """A connection for one request or command, closed afterwards."""
-    db = connect(path)
+def session_db(path: Path | str, busy_timeout: float = REQUEST_BUSY_TIMEOUT_SECONDS) -> Iterator[Database]:
+    """A connection for one request, closed afterwards."""
+    db = connect(path, busy_timeout)
     try:
         yield db
     finally:
         db.close()
+
+
+def is_busy(error: BaseException) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED: someone else holds the database; worth retrying soon."""
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (and their extended codes)
+    message = str(error).lower()
+    return "locked" in message or "busy" in message
 
 
 def canonical_json(value: object) -> str:
@@ -179,5 +243,5 @@ def canonical_json(value: object) -> str:
 
 def open_read_only(path: Path | str) -> Database:
     """A connection that cannot write, for tests and exports while the hub runs."""
-    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=COMMAND_BUSY_TIMEOUT_SECONDS)
     return Database(conn, execute_plugins=False, recursive_triggers=False)

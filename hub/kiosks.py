@@ -75,10 +75,13 @@ def record_heartbeat(db: Database, heartbeat: Heartbeat, now: datetime) -> None:
     with write_transaction(db):
         db.execute(
             """UPDATE kiosks SET last_heartbeat_at = ?, version = ?, queue_depth = ?,
-                   oldest_pending_age_seconds = ?, last_sync_at = ?, free_disk_bytes = ?, speech_available = ?
+                   oldest_pending_age_seconds = ?, last_sync_at = ?, free_disk_bytes = ?, speech_available = ?,
+                   stuck_count = ?, rejected_count = ?
                WHERE id = ?""",
+            # A kiosk that does not report the counts (an older version) leaves them unknown (NULL).
             [rfc3339(now), heartbeat.version, heartbeat.queue_depth, heartbeat.oldest_pending_age_seconds,
-             heartbeat.last_sync_at, heartbeat.free_disk_bytes, int(heartbeat.speech_available), heartbeat.kiosk_id],
+             heartbeat.last_sync_at, heartbeat.free_disk_bytes, int(heartbeat.speech_available),
+             heartbeat.stuck_count, heartbeat.rejected_count, heartbeat.kiosk_id],
         )
 
 

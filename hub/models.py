@@ -226,6 +226,12 @@ class Heartbeat(_Incoming):
     last_sync_at: Rfc3339 | None = Field(description="Last successful delivery, null if never.")
     free_disk_bytes: Annotated[StrictInt, Field(ge=0)]
     speech_available: StrictBool
+    stuck_count: Annotated[StrictInt, Field(ge=0)] | None = Field(
+        None, description="Actions in the outbox's 'stuck' state (agents are alerted). Optional: older kiosks omit it."
+    )
+    rejected_count: Annotated[StrictInt, Field(ge=0)] | None = Field(
+        None, description="Actions the hub rejected, kept on the kiosk with the reason. Optional: older kiosks omit it."
+    )
 
 
 # --- answers -----------------------------------------------------------------------------------
@@ -243,13 +249,17 @@ class AccountRequestResult(BaseModel):
 
 
 class BookingResult(BaseModel):
-    booking: Literal["confirmed", "waitlisted"]
+    booking: Literal["confirmed", "waitlisted", "cancelled"] = Field(
+        description="'cancelled': a booking_cancel naming this booking arrived first; no seat was taken."
+    )
     session_id: str
     waitlist_position: int | None = Field(None, description="Only when wait-listed: 1 is next in line.")
 
 
 class BookingCancelResult(BaseModel):
-    booking: Literal["cancelled", "already_cancelled"]
+    booking: Literal["cancelled", "already_cancelled", "cancel_pending"] = Field(
+        description="'cancel_pending': the booking has not reached this hub yet; it will be stored as cancelled when it does."
+    )
     booking_id: str
 
 

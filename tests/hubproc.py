@@ -6,6 +6,8 @@
     requests.get(hub.url + "/api/v1/catalog", headers=bearer(token), timeout=5)
     hub.stop()                        # SIGTERM, then SIGKILL after a timeout
 
+`serve_args` are extra `python -m hub serve` options, e.g. `("--busy-timeout", "0.2")`.
+
 The hub's stdout and stderr go to `workdir/hub.log` (`log_text()`); the root conftest adds it
 to the report of a failed test.
 """
@@ -19,6 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -72,10 +75,11 @@ def _env() -> dict[str, str]:
 
 
 class HubProcess:
-    def __init__(self, workdir: Path, *, demo: bool = False):
+    def __init__(self, workdir: Path, *, demo: bool = False, serve_args: Sequence[str] = ()):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.demo = demo
+        self.serve_args = tuple(serve_args)
         self.db_path = self.workdir / "hub.db"
         self.log_path = self.workdir / "hub.log"
         self.port = free_port()
@@ -151,6 +155,7 @@ class HubProcess:
                    "--host", "127.0.0.1", "--port", str(self.port)]
         if self.demo:
             command.append("--demo")
+        command.extend(self.serve_args)
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(
                 command, cwd=REPO_ROOT, env=_env(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT

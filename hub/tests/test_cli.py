@@ -51,6 +51,60 @@ def test_token_file_is_written_with_mode_0600_instead_of_printing(idle_hub, tmp_
     assert idle_hub.query("SELECT token_hash FROM kiosks")[0]["token_hash"] == hash_token(token)
 
 
+def _token_folder(tmp_path, old="old-token\n"):
+    folder = tmp_path / "secrets"
+    folder.mkdir()
+    token_file = folder / "kiosk.token"
+    token_file.write_text(old)
+    os.chmod(token_file, 0o600)
+    return folder, token_file
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["kiosk", "add", "bad id!"], ["kiosk", "add", "kiosk-file", "--agency", "x" * 81]],
+    ids=["bad-kiosk-id", "bad-agency"],
+)
+def test_a_failed_kiosk_add_leaves_the_token_file_untouched(idle_hub, tmp_path, args):
+    idle_hub.add_kiosk("kiosk-file")
+    folder, token_file = _token_folder(tmp_path)
+    done = idle_hub.run_cli(*args, "--token-file", str(token_file))
+    assert done.returncode == 1 and done.stderr.startswith("error: ")
+    assert token_file.read_text() == "old-token\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["kiosk.token"]  # no temporary file left behind
+
+
+def test_kiosk_add_on_a_missing_database_folder_leaves_the_token_file_untouched(tmp_path):
+    folder, token_file = _token_folder(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "hub", "kiosk", "add", "kiosk-file", "--token-file", str(token_file),
+         "--db", str(tmp_path / "missing" / "hub.db")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 1
+    assert token_file.read_text() == "old-token\n"
+    assert sorted(p.name for p in folder.iterdir()) == ["kiosk.token"]
+
+
+def test_kiosk_add_into_a_missing_folder_fails_before_rotating_the_token(idle_hub, tmp_path):
+    old = idle_hub.add_kiosk("kiosk-file")
+    done = idle_hub.run_cli("kiosk", "add", "kiosk-file", "--token-file", str(tmp_path / "nowhere" / "kiosk.token"))
+    assert done.returncode == 1 and done.stderr.startswith("error: Cannot write the token file")
+    assert idle_hub.query("SELECT token_hash FROM kiosks WHERE id = 'kiosk-file'")[0]["token_hash"] == hash_token(old)
+
+
+def test_token_file_is_replaced_whole_by_a_new_file(idle_hub, tmp_path):
+    folder, token_file = _token_folder(tmp_path)
+    os.chmod(token_file, 0o644)
+    old_inode = token_file.stat().st_ino
+    done = idle_hub.run_cli("kiosk", "add", "kiosk-file", "--token-file", str(token_file))
+    assert done.returncode == 0, done.stderr
+    assert token_file.stat().st_ino != old_inode  # renamed over the old one, never truncated in place
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}\n", token_file.read_text())
+    assert sorted(p.name for p in folder.iterdir()) == ["kiosk.token"]
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -47,6 +47,27 @@ def test_fleet_list_shows_the_last_heartbeat(module_hub, kiosk):
     assert any(line.startswith(kiosk.kiosk_id) and "0.2.0" in line for line in table.splitlines())
 
 
+def test_heartbeat_stuck_and_rejected_counts_are_kept_and_listed(module_hub, kiosk):
+    assert send_heartbeat(module_hub, kiosk, stuck_count=2, rejected_count=0).status_code == 200
+    row = module_hub.query("SELECT stuck_count, rejected_count FROM kiosks WHERE id = ?", [kiosk.kiosk_id])[0]
+    assert row == {"stuck_count": 2, "rejected_count": 0}
+    fleet = [json.loads(line) for line in module_hub.call("kiosk", "list", "--json").splitlines()]
+    mine = next(k for k in fleet if k["id"] == kiosk.kiosk_id)
+    assert (mine["stuck_count"], mine["rejected_count"]) == (2, 0)
+    table = module_hub.call("kiosk", "list").splitlines()
+    header = table[0].split()
+    assert "stuck_count" in header and "rejected_count" in header
+    cells = next(line for line in table if line.startswith(kiosk.kiosk_id)).split()
+    assert cells[header.index("stuck_count")] == "2"
+
+
+def test_heartbeat_of_an_older_kiosk_without_counts_is_accepted(module_hub, kiosk):
+    assert send_heartbeat(module_hub, kiosk, stuck_count=1, rejected_count=4).status_code == 200
+    assert send_heartbeat(module_hub, kiosk).status_code == 200
+    row = module_hub.query("SELECT stuck_count, rejected_count FROM kiosks WHERE id = ?", [kiosk.kiosk_id])[0]
+    assert row == {"stuck_count": None, "rejected_count": None}  # unknown, not zero
+
+
 @pytest.mark.parametrize(
     "change, path",
     [
@@ -56,6 +77,10 @@ def test_fleet_list_shows_the_last_heartbeat(module_hub, kiosk):
         ({"speech_available": "yes"}, "speech_available"),
         ({"last_sync_at": "yesterday"}, "last_sync_at"),
         ({"oldest_pending_age_seconds": "42"}, "oldest_pending_age_seconds"),
+        ({"stuck_count": -1}, "stuck_count"),
+        ({"stuck_count": "2"}, "stuck_count"),
+        ({"rejected_count": 1.5}, "rejected_count"),
+        ({"rejected_count": True}, "rejected_count"),
     ],
 )
 def test_bad_heartbeat_is_422_naming_the_field(module_hub, kiosk, change, path):

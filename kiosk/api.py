@@ -3,10 +3,17 @@
 Every answer is turned into a plain result or one of three domain errors, so the sync worker
 decides what to do from the error's class and never from HTTP details:
 
-- `TransientError`: try again later (timeouts, connection errors, 5xx, 408, 425, 429, 409);
-  carries the hub's `Retry-After` when it gave one, and whether the whole hub looks unreachable.
-- `AuthError`: the kiosk's token is missing, revoked or rotated (401, 403): pause, never reject.
-- `PermanentError`: the hub will never accept this (400, 422 and other 4xx), with its reason.
+- `TransientError`: try again later (timeouts, connection errors, 5xx, 408, 425, 429, 409, and
+  any answer that is not the hub's own: a captive portal's page, a proxy's 4xx without the hub's
+  `{error, detail}`); carries the hub's `Retry-After` when it gave one, and whether the whole hub
+  looks unreachable.
+- `AuthError`: 401, 403, or no usable token: the token may be revoked or rotated. The sync worker
+  checks with a heartbeat before pausing (a proxy may refuse one request), and never rejects.
+- `PermanentError`: the hub will never accept this (400, 422 and other 4xx with the hub's
+  `{error, detail}`), with its reason.
+
+An action counts as delivered only on the hub's receipt: 200 or 201 with a JSON object whose `id`
+is the action's. Anything else is sent again later, which is safe: the hub deduplicates by id.
 
 A `HubClient` holds one `requests.Session`; like the outbox, it belongs to the thread that made
 it (the sync worker). Nothing here retries: the outbox owns retries and their backoff.
@@ -20,6 +27,7 @@ import json
 import logging
 import os
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable
 
@@ -31,13 +39,16 @@ from kiosk import __version__
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
-# A Retry-After longer than this is treated as garbage rather than obeyed.
-MAX_RETRY_AFTER_SECONDS = 24 * 3600.0
+# A Retry-After longer than this is garbage, ignored (the normal backoff applies); what is kept
+# may still be shortened by the outbox (kiosk.outbox.MAX_RETRY_AFTER_SECONDS).
+IGNORE_RETRY_AFTER_ABOVE_SECONDS = 24 * 3600.0
 # Statuses the design calls transient although they are 4xx.
 TRANSIENT_4XX = frozenset({408, 409, 425, 429})
 AUTH_STATUSES = frozenset({401, 403})
 # Answers that speak for the whole hub, not for one request: stop calling it for a while.
 HUB_WIDE_STATUSES = frozenset({429, 502, 503, 504})
+# The hub's receipt for an action: 201 accepted now, 200 a repeat of an accepted id.
+RECEIPT_STATUSES = frozenset({200, 201})
 
 
 class HubError(Exception):
@@ -61,7 +72,12 @@ class TransientError(HubError):
 
 
 class AuthError(HubError):
-    """The hub refused the kiosk's token (or there is no token to send): pause the queue."""
+    """The hub refused the kiosk's token (or there is no token to send): pause the queue, unless
+    a heartbeat shows the token is fine. `answer` is what came back (None without a request)."""
+
+    def __init__(self, reason: str, *, status: int | None = None, answer: str | None = None):
+        super().__init__(reason, status=status)
+        self.answer = answer
 
 
 class PermanentError(HubError):
@@ -102,7 +118,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         seconds = when.timestamp() - (time.time() if now is None else now)
         if seconds < 0:
             return None
-    if seconds != seconds or seconds < 0 or seconds > MAX_RETRY_AFTER_SECONDS:  # NaN too
+    if seconds != seconds or seconds < 0 or seconds > IGNORE_RETRY_AFTER_ABOVE_SECONDS:  # NaN too
         return None
     return seconds
 
@@ -185,8 +201,10 @@ class HubClient:
     # --- HTTP -------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, json_body: Any = None,
-                 headers: dict | None = None) -> requests.Response:
-        """Send one request; return a 2xx/304 response or raise a domain error."""
+                 headers: dict | None = None, one_action: bool = False) -> requests.Response:
+        """Send one request; return a 2xx/304 response or raise a domain error.
+        `one_action`: the request carries one action, so a 4xx that is not the hub's speaks
+        for that action only (a proxy or WAF refused its content), not for the whole hub."""
         all_headers = {"Authorization": f"Bearer {self._current_token()}"}
         all_headers.update(headers or {})
         url = self._base + API_PREFIX + path
@@ -205,16 +223,17 @@ class HubClient:
             # Invalid URL and the like: a configuration problem, never the action's fault.
             raise TransientError(f"request to the hub failed: {_short(err)}",
                                  hub_wide=True) from None
-        self._classify(response)
+        self._classify(response, one_action=one_action)
         return response
 
-    def _classify(self, response: requests.Response) -> None:
+    def _classify(self, response: requests.Response, *, one_action: bool) -> None:
         status = response.status_code
         if 200 <= status < 300 or status == 304:
             return
         reason, error, detail = _hub_reason(response)
         if status in AUTH_STATUSES:
-            raise AuthError(f"the hub refused the kiosk token ({reason})", status=status)
+            raise AuthError(f"the hub refused the kiosk token ({reason})", status=status,
+                            answer=reason)
         if status >= 500 or status in TRANSIENT_4XX:
             retry_after = parse_retry_after(response.headers.get("Retry-After"),
                                             now=self._clock())
@@ -223,7 +242,7 @@ class HubClient:
         if 400 <= status < 500 and error is None:
             # No {error, detail}: a wrong URL or a proxy answered, not the hub; never reject for it.
             raise TransientError(f"answer not from the hub API: {reason}", status=status,
-                                 hub_wide=True)
+                                 hub_wide=not one_action)
         if 400 <= status < 500:
             raise PermanentError(reason, status=status, error=error, detail=detail)
         # 1xx/3xx: a proxy or a wrong URL in between; the action is not at fault.
@@ -234,17 +253,25 @@ class HubClient:
 
     def post_action(self, action) -> dict:
         """Deliver one action (an outbox `Action`, or its envelope as a dict); return the hub's
-        result (`{}` when it gave none). 200 (a repeat) and 201 (new) are both success."""
+        result (`{}` when it gave none). Only the hub's receipt is success: 200 (a repeat) or 201
+        (new) with a JSON object whose `id` is this action's."""
         envelope = action if isinstance(action, dict) else action.envelope()
         response = self._request("POST", "/actions", json_body=envelope,
-                                 headers={"Idempotency-Key": str(envelope["id"])})
+                                 headers={"Idempotency-Key": str(envelope["id"])},
+                                 one_action=True)
         try:
             body = response.json()
         except ValueError:
-            # The hub has committed it; a body we cannot read is no reason to send it again.
-            log.warning("hub accepted action %s with a body that is not JSON", envelope["id"])
-            return {}
-        result = body.get("result") if isinstance(body, dict) else None
+            body = None
+        if (response.status_code not in RECEIPT_STATUSES or not isinstance(body, dict)
+                or not _same_uuid(body.get("id"), envelope["id"])):
+            # A captive portal, a proxy, or a wrong URL answered: nothing says the hub has it.
+            content_type = response.headers.get("Content-Type") or "no content type"
+            raise TransientError(
+                f"answer not from the hub API: HTTP {response.status_code} "
+                f"{response.reason or ''} ({content_type}) is not the hub's receipt for "
+                f"action {envelope['id']}", status=response.status_code, hub_wide=True)
+        result = body.get("result")
         return result if isinstance(result, dict) else {}
 
     def get_catalog(self, etag: str | None = None) -> tuple[dict | None, str | None]:
@@ -262,12 +289,18 @@ class HubClient:
         return self._json_object(response, "assistance status")
 
     def post_heartbeat(self, body: dict) -> dict:
+        """Report the kiosk's health. Success needs a JSON object from the hub: the sync worker
+        takes an accepted heartbeat as proof that the hub takes the kiosk's token."""
         response = self._request("POST", "/heartbeat", json_body=body)
         try:
             answer = response.json()
         except ValueError:
-            return {}
-        return answer if isinstance(answer, dict) else {}
+            answer = None
+        if not isinstance(answer, dict):
+            raise TransientError(f"answer not from the hub API: HTTP {response.status_code} "
+                                 f"{response.reason or ''} to the heartbeat is not a JSON object",
+                                 status=response.status_code, hub_wide=True)
+        return answer
 
     @staticmethod
     def _json_object(response: requests.Response, what: str) -> dict:
@@ -283,6 +316,14 @@ class HubClient:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _same_uuid(a: Any, b: Any) -> bool:
+    """True when both are the same UUID, however written (case, hyphens, braces)."""
+    try:
+        return uuid.UUID(str(a)) == uuid.UUID(str(b))
+    except ValueError:
+        return False
 
 
 def _short(err: Exception) -> str:

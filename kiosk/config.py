@@ -8,6 +8,7 @@ file, the key, what was found and what is expected, so IT can fix it without rea
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -45,10 +46,24 @@ def _identifier(value: str) -> str | None:
     return None if ok else "letters, digits, '.', '_' or '-' (1 to 64, no spaces)"
 
 
+def _is_loopback(host: str) -> bool:
+    """This machine: localhost, 127.0.0.0/8 or ::1 (a name is trusted only as "localhost")."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _http_url(value: str) -> str | None:
     parts = urlparse(value)
-    ok = parts.scheme in ("http", "https") and parts.netloc
-    return None if ok else "an address starting with http:// or https://"
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "an address starting with http:// or https://"
+    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+        return ("an address starting with https:// (tenants' personal data must travel "
+                "encrypted; plain http:// is only for this machine: 127.0.0.1, localhost or ::1)")
+    return None
 
 
 def _languages(value: list) -> str | None:

@@ -13,6 +13,10 @@ alerted; stuck rows are retried slowly by themselves and at once on an agent's r
 confirmed to a tenant is ever dropped). An assistance call nobody could receive in time becomes
 `expired` instead of arriving stale.
 
+Only the sync worker claims, and it holds nothing between passes, so it calls `recover_in_flight()`
+before each pass: a row left `sending` (a crash, or an answer that could not be recorded because
+the file stayed locked) goes back to waiting and is sent again.
+
 Storage requirements (IT, read this):
 - The outbox file must live on a local disk that honours fsync (no write cache that lies, no
   network file system) and OUTSIDE any read-only or tmpfs overlay: the kiosk refuses to start
@@ -25,8 +29,9 @@ Storage requirements (IT, read this):
   though `enqueue` raised `EnqueueFailed`: the tenant saw no receipt, yet the action may be sent,
   and if the tenant tries again the hub gets two (it deduplicates by id, not by content). Rare,
   and the lesser evil next to losing a confirmed action.
-- The row stays; retention only erases its personal fields, so counts survive for statistics
-  (roughly 4 MB per 10,000 actions).
+- The row stays; retention only erases the personal fields of delivered actions (and of
+  assistance calls that expired), so counts survive for statistics (roughly 4 MB per 10,000
+  actions). Rejected actions are kept whole: they exist nowhere else, and agents follow them up.
 
 Threads: an `Outbox` owns its SQLite connection and belongs to the thread that created it. The
 UI thread and the sync thread each open their own `Outbox` on the same file; writers take turns
@@ -89,9 +94,19 @@ KEPT_PAYLOAD_FIELDS: dict[str, tuple[str, ...]] = {
     "assistance_call": ("language", "screen"),
     "feedback": ("journey", "score"),
 }
+# Retention erases these once settled for retention_days; rejected rows stay whole for agents.
+ERASED_STATES = (DELIVERED, EXPIRED)
 
-# The exact text matters: SQLite uses a partial index only when a query repeats its WHERE term.
-_WAITING_ROW = f"state IN ('{PENDING}', '{STUCK}')"
+
+def _state_in(states: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{state}'" for state in states)
+    return f"state IN ({quoted})"
+
+
+_IN_WAITING_STATES = _state_in(WAITING_STATES)
+# Waiting and not in flight. The exact text matters: SQLite uses a partial index only when a
+# query repeats its WHERE term.
+_WAITING_ROW = _state_in((PENDING, STUCK))
 
 _SCHEMA = (
     f"""
@@ -241,6 +256,8 @@ class Outbox:
             raise OutboxError(f"cannot open the outbox at {self.path}: {err}") from err
         self._conn = conn
         try:
+            # The stuck rule, written once (in _is_stuck) and usable from SQL.
+            conn.create_function("is_stuck", 3, self._is_stuck, deterministic=True)
             self._make_durable()
             self._db = sqlite_utils.Database(conn, recursive_triggers=False,
                                              execute_plugins=False)
@@ -349,34 +366,36 @@ class Outbox:
           AND NOT (a.type = 'assistance_call' AND a.enqueued_at <= :stale_before)
     """
 
-    def _back_to_waiting_sql(self) -> str:
-        """Pending, or stuck again if its failures already made it stuck (agents keep seeing it)."""
-        return (f"CASE WHEN attempts >= :stuck_attempts OR (first_failure_at IS NOT NULL "
-                f"AND :now - first_failure_at >= :stuck_seconds) "
-                f"THEN '{STUCK}' ELSE '{PENDING}' END")
+    def _is_stuck(self, attempts: int, first_failure_at: float | None, now: float) -> bool:
+        """Failed too many times, or for too long: agents are alerted, retries slow down."""
+        s = self.settings
+        failing_for = 0.0 if first_failure_at is None else now - first_failure_at
+        return attempts >= s.stuck_after_attempts or failing_for >= s.stuck_after_seconds
 
-    def _waiting_params(self, now: float) -> dict:
-        return {"now": now, "stuck_attempts": self.settings.stuck_after_attempts,
-                "stuck_seconds": self.settings.stuck_after_seconds}
+    # Back to waiting: pending, or stuck again if its failures already made it stuck.
+    _BACK_TO_WAITING = (f"CASE WHEN is_stuck(attempts, first_failure_at, :now) "
+                        f"THEN '{STUCK}' ELSE '{PENDING}' END")
 
     # --- the contract --------------------------------------------------------------------------
 
     def recover_in_flight(self) -> int:
-        """At start-up, once, before the worker runs: rows left 'sending' go back to waiting.
+        """Rows left 'sending' go back to waiting, due now. Only for the one claimer (the sync
+        worker), before a pass, while it holds no claimed row.
 
         Whether the hub got them is unknown; sending again is safe (the id is the
-        Idempotency-Key). Returns how many rows were recovered.
+        Idempotency-Key). Returns how many rows were recovered. With none in flight (the usual
+        case) it only reads, so calling it before every pass never waits on the UI's writes.
         """
         now = self._clock()
-        with self._storage("recover_in_flight"), self._write() as conn:
-            cursor = conn.execute(
-                f"UPDATE actions SET state = {self._back_to_waiting_sql()}, "
-                f"next_attempt_at = :now WHERE state = '{SENDING}'", self._waiting_params(now))
-            count = cursor.rowcount
-        if count:
-            log.info("outbox: %d action(s) were in flight at the last stop; sending them again",
-                     count)
-        return count
+        with self._storage("recover_in_flight"):
+            if self._conn.execute(f"SELECT 1 FROM actions WHERE state = '{SENDING}' LIMIT 1"
+                                  ).fetchone() is None:
+                return 0
+            with self._write() as conn:
+                cursor = conn.execute(
+                    f"UPDATE actions SET state = {self._BACK_TO_WAITING}, next_attempt_at = :now "
+                    f"WHERE state = '{SENDING}'", {"now": now})
+                return cursor.rowcount
 
     def enqueue(self, type: str, payload: dict,  # noqa: A002 - the contract's name
                 action_id: str | None = None) -> Action:
@@ -469,7 +488,7 @@ class Outbox:
             self._require(conn, action_id)
             conn.execute(
                 f"UPDATE actions SET state = '{REJECTED}', settled_at = :now, last_error = :reason"
-                f" WHERE id = :id AND state IN ('{PENDING}', '{SENDING}', '{STUCK}')",
+                f" WHERE id = :id AND {_IN_WAITING_STATES}",
                 {"now": now, "reason": _clip(reason), "id": action_id})
 
     def mark_failed(self, action_id: str, error: str, retry_after: float | None = None) -> str:
@@ -494,8 +513,7 @@ class Outbox:
                                       s.retry_base_seconds * 2 ** min(attempts - 1, 60))
             if retry_after is not None and not math.isnan(retry_after):
                 delay = min(max(retry_after, delay), MAX_RETRY_AFTER_SECONDS)
-            stuck = (attempts >= s.stuck_after_attempts
-                     or now - first_failure_at >= s.stuck_after_seconds)
+            stuck = self._is_stuck(attempts, first_failure_at, now)
             if stuck:
                 delay = max(delay, s.stuck_retry_seconds)
             new_state = STUCK if stuck else PENDING
@@ -512,9 +530,8 @@ class Outbox:
         with self._storage("release"), self._write() as conn:
             self._require(conn, action_id)
             conn.execute(
-                f"UPDATE actions SET state = {self._back_to_waiting_sql()}, next_attempt_at = :now"
-                f" WHERE id = :id AND state IN ('{PENDING}', '{SENDING}', '{STUCK}')",
-                {**self._waiting_params(now), "id": action_id})
+                f"UPDATE actions SET state = {self._BACK_TO_WAITING}, next_attempt_at = :now"
+                f" WHERE id = :id AND {_IN_WAITING_STATES}", {"now": now, "id": action_id})
 
     def retry(self, action_id: str) -> bool:
         """An agent's retry: a stuck (or pending) row is due now with a fresh failure count.
@@ -530,15 +547,17 @@ class Outbox:
             return cursor.rowcount == 1
 
     def retry_soon(self, spread_seconds: float = 5.0) -> int:
-        """The hub is reachable again: every pending/stuck row due within a jittered spread.
+        """The hub is reachable again: every pending row due within a jittered spread.
 
-        Only moves rows earlier. Returns how many rows were moved.
+        Only moves rows earlier. Stuck rows keep their slow retry (stuck_retry_seconds) until an
+        agent's retry(): most fail for a reason of their own, and must not be tried again each
+        time the network comes back. Returns how many rows were moved.
         """
         now = self._clock()
         with self._storage("retry_soon"), self._write() as conn:
             seqs = [row[0] for row in conn.execute(
                 f"SELECT seq FROM actions INDEXED BY actions_waiting WHERE {_WAITING_ROW} "
-                f"ORDER BY seq")]
+                f"AND state = '{PENDING}' ORDER BY seq")]
             # One rng() per row, so a whole backlog does not hit the hub in the same instant.
             due = [(now + self._rng() * spread_seconds, seq) for seq in seqs]
             cursor = conn.executemany(
@@ -554,7 +573,7 @@ class Outbox:
         with self._storage("expire_assistance"), self._write() as conn:
             ids = [row[0] for row in conn.execute(
                 f"SELECT id FROM actions WHERE type = 'assistance_call' "
-                f"AND state IN ('{PENDING}', '{STUCK}') AND enqueued_at <= ? ORDER BY seq",
+                f"AND {_WAITING_ROW} AND enqueued_at <= ? ORDER BY seq",
                 (now - expiry,))]
             conn.executemany(
                 f"UPDATE actions SET state = '{EXPIRED}', settled_at = ?, last_error = ? "
@@ -564,12 +583,15 @@ class Outbox:
         return ids
 
     def erase_personal_data(self) -> int:
-        """Retention: erase personal fields of rows settled more than retention_days ago.
+        """Retention: erase personal fields of rows delivered (or expired: a call for help that
+        never reached anyone) more than retention_days ago.
 
+        Rejected rows are left whole: the hub never took them, so the kiosk holds the only copy,
+        and agents need it to follow the tenant up.
         Kept: type, timestamps, state, counts and the non-personal payload fields
         (KEPT_PAYLOAD_FIELDS, plus 'assisted' true/false for account requests). Erased: every
-        other payload field; last_error of delivered rows; echoes of erased values in a
-        rejection reason and in the hub's result (replaced by "[erased]", the reason stays).
+        other payload field; last_error of delivered rows; echoes of erased values in other
+        errors and in the hub's result (replaced by "[erased]").
         Then the WAL is checkpointed and truncated so old copies leave the -wal file too.
         Returns how many rows were erased.
         """
@@ -582,8 +604,8 @@ class Outbox:
                     rows = conn.execute(
                         f"SELECT seq, type, state, payload, last_error, result FROM actions "
                         f"INDEXED BY actions_to_erase "  # not a scan of the whole history
-                        f"WHERE erased_at IS NULL AND settled_at <= ? AND state IN "
-                        f"('{DELIVERED}', '{REJECTED}', '{EXPIRED}') LIMIT ?",
+                        f"WHERE erased_at IS NULL AND settled_at <= ? AND "
+                        f"{_state_in(ERASED_STATES)} LIMIT ?",
                         (cutoff, ERASE_BATCH)).fetchall()
                     for seq, action_type, state, payload_text, last_error, result_text in rows:
                         payload = json.loads(payload_text)
@@ -613,37 +635,47 @@ class Outbox:
             rows = self._query(f"SELECT {_COLUMNS} FROM actions WHERE id = ?", (action_id,))
         return self._action(rows[0]) if rows else None
 
-    def list(self, *states: str, limit: int = 200) -> list[Action]:
-        """Actions in these states (all states if none given), oldest first."""
+    def list(self, *states: str, action_type: str | None = None,
+             limit: int = 200) -> list[Action]:
+        """Actions in these states (all states if none given), of this type if given, oldest
+        first."""
+        unknown = [state for state in states if state not in STATES]
+        if unknown:
+            raise ValueError(f"unknown state(s) {unknown}; expected some of {list(STATES)}")
+        terms = [f"state IN ({', '.join('?' for _ in states)})"] if states else []
+        terms += ["type = ?"] if action_type is not None else []
+        where = f"WHERE {' AND '.join(terms)}" if terms else ""
+        params = (*states, *([action_type] if action_type is not None else []), limit)
+        with self._storage("list"):
+            rows = self._query(f"SELECT {_COLUMNS} FROM actions {where} ORDER BY seq LIMIT ?",
+                               params)
+        return [self._action(row) for row in rows]
+
+    def counts(self, *states: str) -> dict[str, int]:
+        """How many actions are in each of these states (every state if none given), zeros
+        included. With states given, only those rows are counted (through the state index),
+        not the whole history."""
         unknown = [state for state in states if state not in STATES]
         if unknown:
             raise ValueError(f"unknown state(s) {unknown}; expected some of {list(STATES)}")
         where = f"WHERE state IN ({', '.join('?' for _ in states)})" if states else ""
-        with self._storage("list"):
-            rows = self._query(f"SELECT {_COLUMNS} FROM actions {where} ORDER BY seq LIMIT ?",
-                               (*states, limit))
-        return [self._action(row) for row in rows]
-
-    def counts(self) -> dict[str, int]:
-        """How many actions are in each state, zeros included."""
         with self._storage("counts"):
-            rows = self._query("SELECT state, COUNT(*) AS n FROM actions GROUP BY state")
+            rows = self._query(f"SELECT state, COUNT(*) AS n FROM actions {where} "
+                               f"GROUP BY state", states)
         found = {row["state"]: row["n"] for row in rows}
-        return {state: found.get(state, 0) for state in STATES}
+        return {state: found.get(state, 0) for state in states or STATES}
 
     def waiting_count(self) -> int:
         """Pending + sending + stuck: what the tenant sees as "waiting to be sent"."""
         with self._storage("waiting_count"):
             return self._conn.execute(
-                f"SELECT COUNT(*) FROM actions WHERE state IN ('{PENDING}', '{SENDING}', "
-                f"'{STUCK}')").fetchone()[0]
+                f"SELECT COUNT(*) FROM actions WHERE {_IN_WAITING_STATES}").fetchone()[0]
 
     def oldest_pending_age(self) -> float | None:
         """Seconds since the oldest waiting (pending, sending, stuck) action was queued."""
         with self._storage("oldest_pending_age"):
             oldest = self._conn.execute(
-                f"SELECT MIN(enqueued_at) FROM actions WHERE state IN ('{PENDING}', "
-                f"'{SENDING}', '{STUCK}')").fetchone()[0]
+                f"SELECT MIN(enqueued_at) FROM actions WHERE {_IN_WAITING_STATES}").fetchone()[0]
         return None if oldest is None else max(0.0, self._clock() - oldest)
 
     def seconds_until_due(self) -> float | None:

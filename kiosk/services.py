@@ -23,19 +23,17 @@ class Services:
         self.worker: SyncWorker | None = None
 
     def start(self) -> None:
-        """Open the outbox (this thread's connection), put crashed sends back, start syncing."""
+        """Open the outbox (this thread's connection), start syncing. Sends a crash left in
+        flight are put back by the worker, the one claimer, before each of its passes."""
         self.config.kiosk.data_dir.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(self.config.outbox_path, self.config.outbox, self.config.kiosk.id)
-        recovered = self.outbox.recover_in_flight()
-        if recovered:
-            log.warning("%d action(s) were being sent when the kiosk stopped; they will be sent again",
-                        recovered)
         self.worker = SyncWorker(self.config, **self._callbacks)
         self.worker.start()
 
-    def submit(self, type: str, payload: dict) -> Action:
-        """Queue a tenant's action durably, then wake the worker. Raises EnqueueFailed."""
-        action = self.outbox.enqueue(type, payload)
+    def submit(self, type: str, payload: dict, action_id: str | None = None) -> Action:
+        """Queue a tenant's action durably, then wake the worker. Raises EnqueueFailed.
+        action_id: given when it must derive from the reference shown (kiosk/references.py)."""
+        action = self.outbox.enqueue(type, payload, action_id=action_id)
         self.worker.wake()
         return action
 

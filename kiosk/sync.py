@@ -7,15 +7,29 @@ clock and no thread; `start()` runs the same steps on a thread that sleeps on an
 `wake()` (a tenant's action was just queued) and `stop()` interrupt.
 
 What an answer does (DESIGN.md, "Outbox rules"):
-- success: `mark_delivered`, then `on_action_result(id, "delivered", result)`;
+- success (the hub's receipt): `mark_delivered`, then `on_action_result(id, "delivered", result)`;
 - PermanentError: `mark_rejected` with the hub's reason;
 - TransientError: `mark_failed` (the outbox backs off and decides 'stuck'); when the error
-  speaks for the whole hub (refused, timeout, 429, 502-504) the rest of the pass is given back
-  unsent and the hub is left alone for a jittered, growing delay (or its Retry-After);
-- AuthError: everything claimed is given back unsent and the queue PAUSES: no call until the
-  token file changes or `auth_retry_seconds` pass, then one tentative pass. A revoked token
-  never turns a tenant's action into a rejection.
-When the hub answers again after failures, `outbox.retry_soon()` brings the backlog forward.
+  speaks for the whole hub (refused, timeout, 429, 502-504, an answer that is not the hub's)
+  the rest of the pass is given back unsent and the hub is left alone for a jittered, growing
+  delay (or its Retry-After);
+- AuthError (401/403): first a heartbeat asks whether the hub still takes the token. Accepted: a
+  proxy or WAF refused that one request, so the action fails alone (`mark_failed`, it may become
+  stuck) and the pass goes on. Refused too (or no usable token file): everything claimed is
+  given back unsent and the queue PAUSES: no call until the token file changes or
+  `auth_retry_seconds` pass, then one heartbeat probes. A revoked token never turns a tenant's
+  action into a rejection.
+When the hub answers again after failures, `outbox.retry_soon()` brings the pending backlog
+forward (stuck rows keep their slow retry).
+
+`wake()` (a tenant's action was queued) starts a pass at once; it never overrides a hub-wide wait
+(Retry-After, hub down) nor the auth pause. During such a wait a call for help is still reported
+"queued" at once, with the status, so the screen can point the tenant to the reception desk.
+
+The worker is the only claimer and holds no claimed row between passes, so each pass starts with
+`outbox.recover_in_flight()`: a row left 'sending' because its answer could not be recorded (the
+file stayed locked longer than the busy timeout) is sent again, without a restart. Such outbox
+failures show in `SyncStatus.last_error` until a pass runs without one.
 
 The worker opens its own Outbox and HubClient in the thread that runs the steps (a SQLite
 connection and a requests.Session belong to one thread). Callbacks are called on that thread;
@@ -27,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import random
 import shutil
 import threading
@@ -38,7 +53,8 @@ from kiosk import __version__
 from kiosk.api import AuthError, HubClient, PermanentError, TransientError
 from kiosk.catalog import Catalog, CatalogError, load_cached, save_cached
 from kiosk.config import Config
-from kiosk.outbox import MAX_RETRY_AFTER_SECONDS, Action, Outbox
+from kiosk.outbox import (MAX_RETRY_AFTER_SECONDS, REJECTED, STUCK, WAITING_STATES, Action,
+                          Outbox, OutboxError)
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +73,8 @@ class SyncStatus:
     stuck: int = 0
     rejected: int = 0
     last_sync_at: float | None = None  # last successful exchange with the hub (epoch seconds)
-    last_error: str | None = None    # cleared by the next successful exchange
+    last_error: str | None = None    # an outbox failure, until a pass has none; else the hub's
+                                     # last error, cleared by the next successful exchange
 
 
 def _noop(*args) -> None:
@@ -79,6 +96,7 @@ class SyncWorker:
                  retention_interval_seconds: float = 3600.0,
                  assistance_watch_seconds: float = 3600.0,
                  max_idle_seconds: float = 10.0,
+                 status_refresh_seconds: float = 5.0,
                  batch_size: int = 20,
                  max_actions_per_pass: int = 200):
         self.config = config
@@ -95,6 +113,7 @@ class SyncWorker:
         self._retention_interval = retention_interval_seconds
         self._assistance_watch = assistance_watch_seconds
         self._max_idle = max_idle_seconds
+        self._status_refresh = status_refresh_seconds
         self._batch_size = batch_size
         self._max_per_pass = max_actions_per_pass
 
@@ -102,7 +121,7 @@ class SyncWorker:
         self._flags = threading.Lock()
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
-        self._forced = False        # wake(): try the hub now, whatever the backoff says
+        self._forced = False        # wake(): the UI queued an action since the last pass
         self._sync_now = False      # sync_now(): also bring the backlog and refreshes forward
         self._thread: threading.Thread | None = None
         self._status = SyncStatus()
@@ -120,6 +139,13 @@ class SyncWorker:
         self._blocked = False       # this pass met a hub-wide failure or a refused token
         self._last_sync_at: float | None = None
         self._last_error: str | None = None
+        self._storage_error: str | None = None  # the outbox failed during the last pass
+        self._storage_failed_in_pass = False
+        # What the status shows from the outbox: (waiting, stuck, rejected), re-read when the
+        # worker changed something, the UI woke it, or status_refresh_seconds passed.
+        self._counts = (0, 0, 0)
+        self._counts_at = -math.inf
+        self._counts_stale = True
         self._catalog_etag: str | None = None
         self._next_catalog = 0.0
         self._next_heartbeat = 0.0
@@ -144,7 +170,8 @@ class SyncWorker:
         self._thread.start()
 
     def wake(self) -> None:
-        """An action was just queued: send it now, even during a backoff (a tenant is waiting)."""
+        """An action was just queued: a pass now. It goes unless the hub is being left alone
+        (Retry-After, hub down, token refused); then a call for help is reported "queued"."""
         with self._flags:
             self._forced = True
         self._wakeup.set()
@@ -206,14 +233,8 @@ class SyncWorker:
             raise RuntimeError("step() must always be called from the same thread")
         if self._outbox is None:
             self.config.kiosk.data_dir.mkdir(parents=True, exist_ok=True)
-            outbox = Outbox(self.config.outbox_path, self.config.outbox,
-                            self.config.kiosk.id, clock=self._clock, rng=self._rng)
-            try:
-                outbox.recover_in_flight()  # only this worker claims: harmless if done already
-            except BaseException:
-                outbox.close()
-                raise
-            self._outbox = outbox
+            self._outbox = Outbox(self.config.outbox_path, self.config.outbox,
+                                  self.config.kiosk.id, clock=self._clock, rng=self._rng)
             cached = load_cached(self.config.catalog_path)
             if cached is not None:
                 self._catalog_etag = cached.etag
@@ -231,15 +252,25 @@ class SyncWorker:
         with self._flags:
             forced, sync_now = self._forced, self._sync_now
             self._forced = self._sync_now = False
+        self._storage_failed_in_pass = False
+        if forced:
+            self._counts_stale = True  # the UI queued something
+        # Nothing is claimed between passes: whatever is still 'sending' was stranded.
+        self._guard("recover in-flight actions", self._recover_in_flight)
         if sync_now:
             self._guard("retry_soon", lambda: self._outbox.retry_soon(spread_seconds=0.0))
             self._next_catalog = self._next_heartbeat = now
-        self._blocked = not self._hub_allowed(now, forced)
+        self._blocked = not self._hub_allowed(now)
+        if not self._blocked and self._paused is not None:
+            self._guard("token probe", self._probe_token)
 
         self._guard("expire assistance", self._expire_assistance)
         claimed = False
         if self._may_call():
             claimed = bool(self._guard("send actions", self._send_actions))
+        if forced and not self._may_call():
+            # The hub is left alone: a call for help just queued must still hear it at once.
+            self._guard("calls for help", self._say_waiting_calls_queued)
         if self._may_call() and self._clock() >= self._next_catalog:
             self._guard("catalogue", self._refresh_catalog)
         if self._may_call() and self._watched and self._clock() >= self._next_assistance_poll:
@@ -248,15 +279,23 @@ class SyncWorker:
             self._guard("heartbeat", self._send_heartbeat)
         if self._clock() >= self._next_retention:
             self._guard("retention", self._run_retention)
+        if not self._storage_failed_in_pass:
+            self._storage_error = None
         self._publish_status()
         return self._next_delay(claimed)
 
-    def _hub_allowed(self, now: float, forced: bool) -> bool:
+    def _hub_wait(self, now: float) -> bool:
+        """The hub said wait (Retry-After) or looks down: nothing calls it before the time."""
+        return self._hub_retry_at is not None and now < self._hub_retry_at
+
+    def _hub_allowed(self, now: float) -> bool:
+        if self._hub_wait(now):
+            return False
         if self._paused is not None:
-            # Tentative pass: the first refused call pauses again, the first success resumes.
-            return (forced or now >= self._auth_retry_at
+            # Probe time, or a new token file (rotation): one heartbeat asks the hub.
+            return (now >= self._auth_retry_at
                     or self._client.token_stamp() != self._paused_stamp)
-        return forced or self._hub_retry_at is None or now >= self._hub_retry_at
+        return True
 
     def _may_call(self) -> bool:
         return not self._blocked and not self._stopping.is_set()
@@ -264,11 +303,11 @@ class SyncWorker:
     def _next_delay(self, claimed: bool) -> float:
         now = self._clock()
         waits = [self._max_idle, self._next_retention - now]
-        if not self._hub_allowed(now, forced=False):
+        if not self._hub_allowed(now):
+            if self._hub_wait(now):
+                waits.append(self._hub_retry_at - now)
             if self._paused is not None:
                 waits += [self._auth_retry_at - now, self._token_check_seconds]
-            elif self._hub_retry_at is not None:
-                waits.append(self._hub_retry_at - now)
         else:
             due = self._guard("due", self._outbox.seconds_until_due)
             if due is not None:
@@ -283,10 +322,26 @@ class SyncWorker:
         """Run one part of a pass; an unexpected error is logged and shown, the pass goes on."""
         try:
             return work()
+        except OutboxError as err:
+            self._outbox_failed(f"{what} failed: {err}")
+            return None
         except Exception as err:  # noqa: BLE001
             log.exception("sync: %s failed", what)
             self._last_error = f"{what} failed: {err}"
             return None
+
+    def _outbox_failed(self, message: str) -> None:
+        """The outbox file could not be read or written (locked too long, disk full, I/O)."""
+        log.error("sync: %s", message)
+        self._storage_error = message
+        self._storage_failed_in_pass = True
+
+    def _recover_in_flight(self) -> None:
+        recovered = self._outbox.recover_in_flight()
+        if recovered:
+            self._counts_stale = True
+            log.warning("%d action(s) were left in flight (the kiosk stopped, or their answer "
+                        "could not be recorded); they will be sent again", recovered)
 
     # --- what the hub's answers mean --------------------------------------------------------------
 
@@ -311,6 +366,9 @@ class SyncWorker:
         self._answered()
         self._last_sync_at = self._clock()
         self._last_error = None
+        self._token_accepted()
+
+    def _token_accepted(self) -> None:
         if self._paused is not None:
             log.info("the hub accepts the kiosk token again; queue resumed")
             self._paused = None
@@ -338,6 +396,7 @@ class SyncWorker:
         self._hub_retry_at = self._clock() + delay
 
     def _refused(self, err: AuthError) -> None:
+        """The token is refused (or unusable): pause the queue."""
         self._blocked = True
         if err.status is not None:
             self._answered()
@@ -348,6 +407,27 @@ class SyncWorker:
         self._paused_stamp = self._client.token_stamp()
         self._auth_retry_at = self._clock() + self._auth_retry_seconds
 
+    def _refusal_is_for_this_request(self, err: AuthError) -> bool:
+        """401/403 to one request: the token, or that request (a proxy, a WAF)? A heartbeat
+        tells. True when the kiosk goes on (the hub took the heartbeat, or could not say);
+        False when the queue is now paused."""
+        if err.status is None:  # no usable token file: nothing to ask the hub
+            self._refused(err)
+            return False
+        outcome = self._send_heartbeat()
+        if outcome == "accepted":
+            log.warning("the hub takes the kiosk token, yet one request got %s (a proxy or a "
+                        "WAF on the way?)", err.answer)
+        return outcome != "refused"
+
+    def _probe_token(self) -> None:
+        """Paused: one heartbeat (never a tenant's action) asks whether the token works now."""
+        self._auth_retry_at = self._clock() + self._auth_retry_seconds  # whatever the outcome
+        self._paused_stamp = self._client.token_stamp()
+        self._send_heartbeat()
+        if self._paused is not None:
+            self._blocked = True  # refused again, or the hub could not say: still paused
+
     # --- actions --------------------------------------------------------------------------------
 
     def _send_actions(self) -> bool:
@@ -355,11 +435,13 @@ class SyncWorker:
         sent = 0
         claimed = False
         not_through: list[Action] = []  # still waiting after this pass: the UI hears "queued"
-        while self._may_call() and sent < self._max_per_pass:
+        stranded = False
+        while self._may_call() and sent < self._max_per_pass and not stranded:
             batch = self._outbox.claim_ready(min(self._batch_size, self._max_per_pass - sent))
             if not batch:
                 break
             claimed = True
+            self._counts_stale = True
             unsettled = {action.id: action for action in batch}
             try:
                 for action in batch:
@@ -367,12 +449,20 @@ class SyncWorker:
                         break
                     if not self._deliver(action):
                         not_through.append(action)
+                    self._counts_stale = True
                     del unsettled[action.id]
                     sent += 1
+            except OutboxError as err:
+                # The answer could not be recorded. Giving the rest back would fail the same way
+                # (each after the busy timeout): they stay 'sending' until the next pass.
+                self._outbox_failed(f"the outbox could not record a sending ({err}); "
+                                    f"{len(unsettled)} action(s) will be sent again")
+                stranded = True
             finally:
-                # Claimed but not sent (stop, hub down, token refused, or an error): give back.
+                # Claimed but not sent (stop, hub down, token refused, an error): give back.
                 for action in unsettled.values():
-                    self._guard("release", lambda a=action: self._outbox.release(a.id))
+                    if not stranded:
+                        stranded = not self._give_back(action)
                     not_through.append(action)
         if not_through:
             # Status first: the UI reads "queued" with "offline" as "go to the reception desk".
@@ -381,13 +471,26 @@ class SyncWorker:
                 self._say_queued(action)
         return claimed
 
+    def _give_back(self, action: Action) -> bool:
+        try:
+            self._outbox.release(action.id)
+        except OutboxError as err:
+            self._outbox_failed(f"release failed ({err}); the action(s) still claimed will be "
+                                f"sent again at the next pass")
+            return False
+        return True
+
     def _deliver(self, action: Action) -> bool:
         """Post one claimed action and record the answer; False if it is still waiting."""
         try:
             result = self._client.post_action(action)
         except AuthError as err:
-            self._refused(err)
-            self._outbox.release(action.id)
+            if not self._refusal_is_for_this_request(err):
+                self._outbox.release(action.id)  # paused: not held against the action
+                return False
+            # Not the token: this request alone was refused (a proxy, a WAF), it fails alone.
+            self._last_error = f"refused for this action only: {err.answer}"
+            self._failed(action, self._last_error, None)
             return False
         except PermanentError as err:
             self._answered()
@@ -401,9 +504,7 @@ class SyncWorker:
             return True
         except TransientError as err:
             self._transient(err)
-            state = self._outbox.mark_failed(action.id, err.reason, retry_after=err.retry_after)
-            if state == "stuck":
-                log.warning("action %s (%s) is stuck: %s", action.id, action.type, err.reason)
+            self._failed(action, err.reason, err.retry_after)
             return False
         else:
             self._succeeded()
@@ -418,6 +519,22 @@ class SyncWorker:
                 self._emit(self._on_assistance, action.id, "sent", None)
         return True
 
+    def _failed(self, action: Action, reason: str, retry_after: float | None) -> None:
+        state = self._outbox.mark_failed(action.id, reason, retry_after=retry_after)
+        if state == STUCK:
+            log.warning("action %s (%s) is stuck: %s", action.id, action.type, reason)
+
+    def _say_waiting_calls_queued(self) -> None:
+        """The hub is being left alone: a call for help just queued must still be reported at
+        once (status first), so the screen can point the tenant to the reception desk."""
+        calls = [action for action in self._outbox.list(*WAITING_STATES,
+                                                        action_type=ASSISTANCE_TYPE)
+                 if action.id not in self._said_queued]
+        if calls:
+            self._publish_status()
+            for action in calls:
+                self._say_queued(action)
+
     def _say_queued(self, action: Action) -> None:
         """Tell the UI once that a call for help has not reached the hub yet."""
         if action.type == ASSISTANCE_TYPE and action.id not in self._said_queued:
@@ -428,6 +545,7 @@ class SyncWorker:
 
     def _expire_assistance(self) -> None:
         for call_id in self._outbox.expire_assistance():
+            self._counts_stale = True
             log.info("assistance call %s expired before it reached the hub", call_id)
             self._said_queued.discard(call_id)
             self._emit(self._on_assistance, call_id, "expired", None)
@@ -444,8 +562,9 @@ class SyncWorker:
             try:
                 answer = self._client.get_assistance(call_id)
             except AuthError as err:
-                self._refused(err)
-                return
+                if not self._refusal_is_for_this_request(err):
+                    return
+                continue
             except TransientError as err:
                 self._transient(err)
                 continue
@@ -479,7 +598,8 @@ class SyncWorker:
         try:
             body, etag = self._client.get_catalog(self._catalog_etag)
         except AuthError as err:
-            self._refused(err)
+            if self._refusal_is_for_this_request(err):
+                self._last_error = f"catalogue refused: {err.answer}"
             return
         except TransientError as err:
             self._transient(err)
@@ -511,6 +631,7 @@ class SyncWorker:
 
     def _heartbeat_body(self) -> dict:
         outbox = self._outbox
+        counts = outbox.counts(*WAITING_STATES, REJECTED)
         oldest = outbox.oldest_pending_age()
         try:
             free = shutil.disk_usage(self.config.kiosk.data_dir).free
@@ -524,7 +645,9 @@ class SyncWorker:
         return {
             "kiosk_id": self.config.kiosk.id,
             "version": __version__,
-            "queue_depth": outbox.waiting_count(),
+            "queue_depth": sum(counts[state] for state in WAITING_STATES),
+            "stuck_count": counts[STUCK],        # agents are alerted by the hub
+            "rejected_count": counts[REJECTED],
             "oldest_pending_age_seconds": None if oldest is None else float(oldest),
             "last_sync_at": None if last is None else dt.datetime.fromtimestamp(
                 last, dt.timezone.utc).isoformat(timespec="seconds"),
@@ -532,40 +655,54 @@ class SyncWorker:
             "speech_available": speech,
         }
 
-    def _send_heartbeat(self) -> None:
+    def _send_heartbeat(self) -> str:
+        """Report health; also the probe of the token. Returns "accepted" (the hub took the
+        token), "refused" (it did not: the queue is paused) or "unknown"."""
         self._next_heartbeat = self._clock() + self.config.hub.heartbeat_seconds
         try:
             self._client.post_heartbeat(self._heartbeat_body())
         except AuthError as err:
             self._refused(err)
+            return "refused"
         except TransientError as err:
             self._transient(err)
+            return "unknown"
         except PermanentError as err:
+            # The hub judged the body, so it authenticated the kiosk first.
             self._answered()
             log.warning("the hub refused the heartbeat: %s", err.reason)
             self._last_error = f"heartbeat: {err.reason}"
-        else:
-            self._succeeded()
+            self._token_accepted()
+            return "accepted"
+        self._succeeded()
+        return "accepted"
 
     def _run_retention(self) -> None:
         self._next_retention = self._clock() + self._retention_interval
         erased = self._outbox.erase_personal_data()
         if erased:
-            log.info("retention: personal data of %d settled action(s) erased", erased)
+            log.info("retention: personal data of %d delivered or expired action(s) erased",
+                     erased)
 
     # --- telling the UI -------------------------------------------------------------------------
 
     def _publish_status(self, force: bool = False) -> None:
-        try:
-            counts = self._outbox.counts() if self._outbox else {}
-            waiting = self._outbox.waiting_count() if self._outbox else 0
-        except Exception as err:  # noqa: BLE001
-            log.exception("sync: reading the outbox counts failed")
-            self._last_error = f"outbox counts failed: {err}"
-            counts, waiting = {}, self._status.waiting
+        now = self._clock()
+        due = self._counts_stale or not 0 <= now - self._counts_at < self._status_refresh
+        if self._outbox is not None and due:
+            # Only the states shown (through the state index), and only when they may differ.
+            try:
+                counts = self._outbox.counts(*WAITING_STATES, REJECTED)
+            except OutboxError as err:
+                self._outbox_failed(f"reading the outbox counts failed: {err}")
+            else:
+                waiting = sum(counts[state] for state in WAITING_STATES)
+                self._counts = (waiting, counts[STUCK], counts[REJECTED])
+                self._counts_at, self._counts_stale = now, False
+        waiting, stuck, rejected = self._counts
         status = SyncStatus(online=self._online, paused=self._paused, waiting=waiting,
-                            stuck=counts.get("stuck", 0), rejected=counts.get("rejected", 0),
-                            last_sync_at=self._last_sync_at, last_error=self._last_error)
+                            stuck=stuck, rejected=rejected, last_sync_at=self._last_sync_at,
+                            last_error=self._storage_error or self._last_error)
         if force or status != self._status:
             self._status = status
             self._emit(self._on_status, status)

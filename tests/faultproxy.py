@@ -5,8 +5,10 @@ Stdlib only, one thread per client connection, one request per connection (it an
 The test switches the behaviour at run time:
 
     with FaultProxy(hub.url) as proxy:
-        proxy.set_mode("refuse")            # hub down: the port refuses connections
+        proxy.set_mode("refuse")            # hub down: every connection is reset at once
         proxy.fail_keys.add(action_id)      # 500 for requests whose Idempotency-Key is this
+        proxy.blocked_keys[action_id] = 403 # a WAF's HTML page with that status, for this key
+        proxy.set_mode("blocked", status=403, path="/api/v1/catalog")  # the same, by path
         proxy.set_mode("hang")              # accept, read the request, never answer
         proxy.set_mode("cut_after_forward", times=1, path="/api/v1/actions")
                                             # hub commits, the kiosk reads nothing
@@ -15,7 +17,9 @@ The test switches the behaviour at run time:
         proxy.set_mode("pass")
 
 Bounded: at most `max_connections` at once, every socket has a timeout, hung connections are
-released at `stop()`, and the proxy stops itself after `max_lifetime` seconds.
+released at `stop()`, and the proxy stops itself after `max_lifetime` seconds. The listening port
+stays the proxy's from start to stop, even in "refuse" mode: closing and binding it again would
+let another process on a busy machine take it meanwhile.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-MODES = ("pass", "refuse", "hang", "cut_after_forward", "unauthorized", "unavailable")
+MODES = ("pass", "refuse", "hang", "cut_after_forward", "unauthorized", "unavailable",
+         "blocked")
 _HEAD_LIMIT = 64 * 1024
 _BODY_LIMIT = 8 * 1024 * 1024
 
@@ -42,7 +47,8 @@ class Seen:
     method: str
     path: str
     key: str | None
-    outcome: str  # "forwarded", "failed_500", "hung", "cut", "unauthorized", "unavailable"
+    outcome: str  # "forwarded", "failed_500", "hung", "cut", "unauthorized", "unavailable",
+    #               "blocked"
     status: int | None = None  # the hub's status when the hub answered (forwarded or cut)
 
 
@@ -70,8 +76,7 @@ class FaultProxy:
         self._mode_left: int | None = None  # requests left in a counted mode, then "pass"
         self._mode_path: str | None = None  # the mode applies to this path only; others pass
         self._retry_after: str | None = None  # Retry-After sent in "unavailable" mode
-        self._listening_wanted = True
-        self._listening = False
+        self._blocked_status = 403  # status of the HTML page sent in "blocked" mode
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
         self._clients: set[socket.socket] = set()
@@ -79,6 +84,7 @@ class FaultProxy:
         self._accept_thread: threading.Thread | None = None
         self.port: int | None = None
         self.fail_keys: set[str] = set()  # 500 for these Idempotency-Keys, in any mode
+        self.blocked_keys: dict[str, int] = {}  # key -> status of a WAF's HTML page, in any mode
         self.seen: list[Seen] = []
 
     # --- control ----------------------------------------------------------------------------
@@ -93,17 +99,21 @@ class FaultProxy:
             return self._mode
 
     def start(self) -> "FaultProxy":
-        self._open_listener(port=0)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(self._max_connections)
+        self._listener = sock
+        self.port = sock.getsockname()[1]
         self._accept_thread = threading.Thread(target=self._accept_loop, name="faultproxy-accept",
                                                daemon=True)
         self._accept_thread.start()
         return self
 
     def set_mode(self, mode: str, *, times: int | None = None, path: str | None = None,
-                 retry_after: str | None = None, timeout: float = 5.0) -> None:
+                 retry_after: str | None = None, status: int = 403) -> None:
         """Switch behaviour; with `times`, go back to "pass" after that many requests; with
-        `path`, only requests for that path see the fault (not for "refuse").
-        Returns once the listening socket is closed (refuse) or open again (other modes)."""
+        `path`, only requests for that path see the fault (not for "refuse"). `retry_after`
+        goes with "unavailable", `status` with "blocked". Applies to the next request."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {MODES}")
         if mode == "refuse" and (times is not None or path is not None):
@@ -111,16 +121,12 @@ class FaultProxy:
         with self._cond:
             self._mode, self._mode_left, self._mode_path = mode, times, path
             self._retry_after = retry_after
-            self._listening_wanted = mode != "refuse"
+            self._blocked_status = status
             if mode == "refuse":
                 # A hub that goes down takes its open connections with it.
                 for client in list(self._clients):
                     _shutdown(client)
             self._cond.notify_all()
-            ok = self._cond.wait_for(lambda: self._listening == self._listening_wanted
-                                     or self._stopping.is_set(), timeout)
-        if not ok:
-            raise TimeoutError(f"fault proxy could not switch to {mode!r}")
 
     def wait_for(self, predicate, timeout: float = 10.0) -> bool:
         """Wait until predicate(list of Seen) is true; False at the deadline."""
@@ -137,8 +143,6 @@ class FaultProxy:
             self._accept_thread.join(timeout)
         for thread in list(self._threads):
             thread.join(timeout)
-        if self._listener is not None:
-            _close(self._listener)
 
     def __enter__(self) -> "FaultProxy":
         return self.start()
@@ -148,25 +152,6 @@ class FaultProxy:
 
     # --- accepting --------------------------------------------------------------------------
 
-    def _open_listener(self, port: int) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        sock.listen(self._max_connections)
-        self._listener = sock
-        self.port = sock.getsockname()[1]
-        with self._cond:
-            self._listening = True
-            self._cond.notify_all()
-
-    def _close_listener(self) -> None:
-        if self._listener is not None:
-            _close(self._listener)
-            self._listener = None
-        with self._cond:
-            self._listening = False
-            self._cond.notify_all()
-
     def _accept_loop(self) -> None:
         deadline = time.monotonic() + self._max_lifetime
         try:
@@ -174,17 +159,6 @@ class FaultProxy:
                 if time.monotonic() > deadline:
                     self._stopping.set()  # forgotten by a test: stop by ourselves
                     break
-                with self._cond:
-                    wanted = self._listening_wanted
-                # Only this thread opens and closes the listener, so select never sees it vanish.
-                if wanted and self._listener is None:
-                    self._open_listener(self.port)
-                elif not wanted and self._listener is not None:
-                    self._close_listener()
-                if self._listener is None:
-                    with self._cond:
-                        self._cond.wait(0.05)
-                    continue
                 ready, _, _ = select.select([self._listener], [], [], 0.05)
                 if not ready:
                     continue
@@ -193,31 +167,37 @@ class FaultProxy:
                 except OSError:
                     continue
                 with self._cond:
-                    if len(self._clients) >= self._max_connections:
-                        _close(client)
-                        continue
-                    self._clients.add(client)
+                    refused = self._mode == "refuse"
+                    full = len(self._clients) >= self._max_connections
+                    if not (refused or full):
+                        self._clients.add(client)
+                if refused or full:
+                    _reset(client)  # the kiosk sees a connection error at once
+                    continue
                 thread = threading.Thread(target=self._serve, args=(client,),
                                           name="faultproxy-conn", daemon=True)
                 self._threads.add(thread)
                 thread.start()
         finally:
-            self._close_listener()
+            _close(self._listener)
 
     # --- one connection, one request --------------------------------------------------------
 
-    def _take_mode(self, path: str, key: str | None) -> str:
+    def _take_mode(self, path: str, key: str | None) -> tuple[str, int | None]:
+        """(mode, status of the page for "blocked") for this request."""
         with self._cond:
             if key is not None and key in self.fail_keys:
-                return "fail_500"
+                return "fail_500", None
+            if key is not None and key in self.blocked_keys:
+                return "blocked", self.blocked_keys[key]
             if self._mode_path is not None and path.split("?")[0] != self._mode_path:
-                return "pass"
-            mode = self._mode
+                return "pass", None
+            mode, status = self._mode, self._blocked_status
             if self._mode_left is not None and mode != "pass":
                 self._mode_left -= 1
                 if self._mode_left <= 0:
                     self._mode, self._mode_left, self._mode_path = "pass", None, None
-            return mode
+            return mode, status
 
     def _record(self, seen: Seen) -> None:
         with self._cond:
@@ -231,7 +211,7 @@ class FaultProxy:
             if request is None:
                 return
             head, body, method, path, key = request
-            mode = self._take_mode(path, key)
+            mode, blocked_status = self._take_mode(path, key)
             if mode == "fail_500":
                 self._record(Seen(method, path, key, "failed_500"))
                 _answer(client, 500, {"error": "injected", "detail": "fault proxy: 500"})
@@ -243,6 +223,12 @@ class FaultProxy:
                 extra = {"Retry-After": self._retry_after} if self._retry_after else {}
                 _answer(client, 503, {"error": "unavailable", "detail": "fault proxy: 503"},
                         extra)
+            elif mode == "blocked":
+                self._record(Seen(method, path, key, "blocked", blocked_status))
+                _answer_html(client, blocked_status,
+                             b"<html><body><h1>Request blocked</h1>"
+                             b"<p>Your request was blocked by the security policy.</p>"
+                             b"</body></html>")
             elif mode == "hang":
                 self._record(Seen(method, path, key, "hung"))
                 # Hold the connection, say nothing, until the kiosk gives up or we stop.
@@ -253,14 +239,13 @@ class FaultProxy:
             elif mode == "refuse":
                 # Arrived just before the switch: behave like a hub that died mid-request.
                 self._record(Seen(method, path, key, "cut"))
+                _reset(client)
             else:
                 answer = self._forward(head, body)
                 status = _status_of(answer)
                 if mode == "cut_after_forward":
                     self._record(Seen(method, path, key, "cut", status))
-                    # The hub has committed; the kiosk never hears about it.
-                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                      struct.pack("ii", 1, 0))  # close sends a reset
+                    _reset(client)  # the hub has committed; the kiosk never hears about it
                 else:
                     client.sendall(answer)
                     self._record(Seen(method, path, key, "forwarded", status))
@@ -340,6 +325,22 @@ def _answer(client: socket.socket, status: int, payload: dict,
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             f"{extra}Connection: close\r\n\r\n").encode()
     client.sendall(head + body)
+
+
+def _answer_html(client: socket.socket, status: int, body: bytes) -> None:
+    """An error page as a proxy or a WAF sends it: HTML, not the hub's {error, detail}."""
+    head = (f"HTTP/1.1 {status} Blocked\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    client.sendall(head + body)
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with a TCP reset (SO_LINGER 0): the peer gets a connection error, not an EOF."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()
+    except OSError:
+        pass
 
 
 def _shutdown(sock: socket.socket) -> None:

@@ -1,14 +1,18 @@
 """Helpers for tests that run the sync worker against a real hub: configs, a recorder of the
-worker's callbacks, a running worker, the UI's own outbox, a fake clock."""
+worker's callbacks, a running worker, the UI's own outbox, a fake clock, and a canned server for
+answers the real hub never gives."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import threading
 import uuid
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Callable
 
 from kiosk.config import Config, HubSettings, KioskSettings, OutboxSettings
 from kiosk.outbox import Outbox
@@ -126,3 +130,81 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class CannedHub:
+    """A real HTTP server on loopback that answers each request with the next canned answer,
+    or, with none left, the way a healthy hub would (a receipt for an action, an empty
+    catalogue, `{"status": "ok"}`). `on_request(request)` runs before each answer is sent."""
+
+    def __init__(self):
+        self.answers: list[tuple] = []
+        self.requests: list[dict] = []
+        self.on_request: Callable[[dict], None] | None = None
+        self.release = threading.Event()  # lets "hang" answers go at teardown
+        canned = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                request = {"method": self.command, "path": self.path,
+                           "headers": dict(self.headers), "body": body}
+                canned.requests.append(request)
+                if canned.on_request is not None:
+                    canned.on_request(request)
+                status, headers, payload = (canned.answers.pop(0) if canned.answers
+                                            else _healthy_answer(request))
+                if status == "hang":
+                    canned.release.wait(10)
+                    return
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = _handle
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, name="canned-hub",
+                                       kwargs={"poll_interval": 0.05})
+
+    def answer(self, status, headers=None, body=b""):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        self.answers.append((status, headers or {}, body))
+
+    def paths(self, method: str = "POST") -> list[str]:
+        return [r["path"] for r in self.requests if r["method"] == method]
+
+    def start(self) -> "CannedHub":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+def _healthy_answer(request: dict) -> tuple[int, dict, bytes]:
+    json_type = {"Content-Type": "application/json"}
+    if request["path"].endswith("/actions"):
+        receipt = {"id": request["headers"].get("Idempotency-Key"), "status": "accepted",
+                   "result": {}}
+        return 201, json_type, json.dumps(receipt).encode()
+    if request["path"].endswith("/catalog"):
+        catalog = {"generated_at": "2025-06-15T08:00:00+00:00", "sessions": []}
+        return 200, {**json_type, "ETag": '"empty"'}, json.dumps(catalog).encode()
+    return 200, json_type, b'{"status": "ok"}'

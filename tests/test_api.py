@@ -1,7 +1,7 @@
 """HubClient: what each hub answer means, and the request it sends.
 
 The real hub never answers some of these statuses, so this table runs against a tiny real
-stdlib HTTP server on loopback that replies with canned answers. Everything else about the
+stdlib HTTP server on loopback that replies with canned answers (tests/synchelpers.py). Everything else about the
 hub is tested against the real hub process (test_sync.py, test_network_faults.py).
 """
 
@@ -11,74 +11,22 @@ import email.utils
 import json
 import os
 import socket
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from kiosk.api import AuthError, HubClient, PermanentError, TransientError, parse_retry_after
 from kiosk.config import HubSettings
+from tests.synchelpers import CannedHub
 
 NOW = 1_750_000_000.0  # the client's injected clock, for HTTP-date Retry-After
 
 
-class CannedHub:
-    """A real HTTP server that answers each request with the next canned answer."""
-
-    def __init__(self):
-        self.answers: list[tuple[int, dict, bytes]] = []
-        self.requests: list[dict] = []
-        self.release = threading.Event()  # lets "hang" answers go at teardown
-        canned = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def _handle(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                canned.requests.append({"method": self.command, "path": self.path,
-                                        "headers": dict(self.headers), "body": body})
-                status, headers, payload = (canned.answers.pop(0) if canned.answers
-                                            else (200, {}, b"{}"))
-                if status == "hang":
-                    canned.release.wait(10)
-                    return
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = _handle
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, name="canned-hub",
-                                       kwargs={"poll_interval": 0.05})
-
-    def answer(self, status, headers=None, body=b""):
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body).encode()
-            headers = {"Content-Type": "application/json", **(headers or {})}
-        self.answers.append((status, headers or {}, body))
-
-
 @pytest.fixture
 def canned():
-    server = CannedHub()
-    server.thread.start()
+    server = CannedHub().start()
     yield server
-    server.release.set()
-    server.server.shutdown()
-    server.server.server_close()
-    server.thread.join(5)
+    server.stop()
 
 
 @pytest.fixture
@@ -94,7 +42,11 @@ def make_client(url, token_file, *, connect=1.0, read=2.0):
     return HubClient(settings, kiosk_id="kiosk-test", clock=lambda: NOW)
 
 
-def envelope(action_id="a1"):
+A1 = "0b7e4c52-3f0a-4d8e-9a57-6c1f2d3e4a51"
+A7 = "7d2c9a10-5b3e-4f61-8c2d-1e0f9a8b7c67"
+
+
+def envelope(action_id=A1):
     return {"id": action_id, "type": "feedback", "created_at": "2025-06-15T10:00:00+02:00",
             "kiosk_id": "kiosk-test", "payload": {"journey": "booking", "score": 3}}
 
@@ -143,14 +95,44 @@ def test_answer_table(canned, token_file, status, retry_after, body, error_class
 @pytest.mark.parametrize("status", [200, 201])
 def test_200_and_201_are_success_with_the_hubs_result(canned, token_file, status):
     result = {"booking": "confirmed", "reference": "B-42"}
-    canned.answer(status, {}, {"id": "a1", "status": "accepted", "result": result})
+    canned.answer(status, {}, {"id": A1, "status": "accepted", "result": result})
     client = make_client(canned.url, token_file)
     assert client.post_action(envelope()) == result
 
 
-def test_accepted_without_readable_body_is_still_success(canned, token_file):
-    canned.answer(201, {}, b"not json")
+def test_the_receipt_id_is_compared_as_a_uuid(canned, token_file):
+    canned.answer(201, {}, {"id": A1.upper().replace("-", ""), "status": "accepted"})
     assert make_client(canned.url, token_file).post_action(envelope()) == {}
+
+
+@pytest.mark.parametrize("status,headers,body", [
+    # A captive portal or a filtering proxy answering in the hub's place.
+    (200, {"Content-Type": "text/html"}, b"<html>Wi-Fi: please accept the terms</html>"),
+    (201, {}, b"not json"),
+    (200, {}, {"status": "accepted", "result": {}}),                       # no id
+    (201, {}, {"id": A7, "status": "accepted", "result": {}}),             # another action's id
+    (200, {}, {"id": "not-a-uuid", "status": "accepted"}),
+    (200, {}, [A1]),
+    (202, {}, {"id": A1, "status": "accepted"}),                           # not 200/201
+    (204, {}, b""),
+], ids=["portal-html", "201-not-json", "no-id", "other-id", "id-not-uuid", "json-list",
+        "202", "204"])
+def test_a_2xx_that_is_not_the_hubs_receipt_is_not_a_delivery(canned, token_file, status,
+                                                               headers, body):
+    # Never "delivered" on someone else's word; sending again is safe (the hub deduplicates).
+    canned.answer(status, headers, body)
+    with pytest.raises(TransientError) as caught:
+        make_client(canned.url, token_file).post_action(envelope())
+    assert caught.value.hub_wide
+    assert caught.value.status == status
+    assert "not the hub's receipt" in caught.value.reason
+
+
+def test_a_heartbeat_answer_that_is_not_the_hubs_is_not_a_success(canned, token_file):
+    canned.answer(200, {"Content-Type": "text/html"}, b"<html>Wi-Fi login</html>")
+    with pytest.raises(TransientError) as caught:
+        make_client(canned.url, token_file).post_heartbeat({"kiosk_id": "kiosk-test"})
+    assert caught.value.hub_wide
 
 
 def test_rejection_keeps_the_hubs_reason(canned, token_file):
@@ -164,11 +146,20 @@ def test_rejection_keeps_the_hubs_reason(canned, token_file):
 
 
 def test_4xx_not_from_the_hub_api_never_rejects_the_action(canned, token_file):
-    # A wrong URL or a proxy's error page is not the hub's verdict on the tenant's action.
+    # A proxy's or a WAF's error page is not the hub's verdict on the tenant's action, and it
+    # speaks for this one request: the other actions go on.
     canned.answer(400, {"Content-Type": "text/html"}, b"<h1>Bad</h1>")
     with pytest.raises(TransientError) as caught:
         make_client(canned.url, token_file).post_action(envelope())
     assert caught.value.reason == "answer not from the hub API: HTTP 400 Bad Request"
+    assert not caught.value.hub_wide
+
+
+def test_4xx_not_from_the_hub_api_on_a_get_speaks_for_the_hub(canned, token_file):
+    # A wrong hub URL: every call will get the same page.
+    canned.answer(404, {"Content-Type": "text/html"}, b"<h1>Not Found</h1>")
+    with pytest.raises(TransientError) as caught:
+        make_client(canned.url, token_file).get_catalog()
     assert caught.value.hub_wide
 
 
@@ -180,13 +171,13 @@ def test_redirect_is_not_followed_and_not_a_rejection(canned, token_file):
 
 
 def test_post_sends_token_idempotency_key_and_envelope(canned, token_file):
-    canned.answer(201, {}, {"id": "a7", "status": "accepted", "result": {}})
-    make_client(canned.url, token_file).post_action(envelope("a7"))
+    canned.answer(201, {}, {"id": A7, "status": "accepted", "result": {}})
+    make_client(canned.url, token_file).post_action(envelope(A7))
     sent = canned.requests[0]
     assert (sent["method"], sent["path"]) == ("POST", "/api/v1/actions")
     assert sent["headers"]["Authorization"] == "Bearer token-one"
-    assert sent["headers"]["Idempotency-Key"] == "a7"
-    assert json.loads(sent["body"]) == envelope("a7")
+    assert sent["headers"]["Idempotency-Key"] == A7
+    assert json.loads(sent["body"]) == envelope(A7)
 
 
 def test_rotated_token_file_is_picked_up_without_restart(canned, token_file):

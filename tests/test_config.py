@@ -112,6 +112,34 @@ def test_bad_values_are_explained(tmp_path, text, expected):
     assert expected in error_for(tmp_path, text)
 
 
+@pytest.mark.parametrize("url", [
+    "https://hub.example.org", "https://10.0.0.5:8443/", "http://127.0.0.1:8765",
+    "http://127.8.9.10", "http://localhost:8765", "http://LOCALHOST", "http://[::1]:8765",
+])
+def test_hub_address_is_https_or_on_this_machine(tmp_path, url):
+    assert load_config(write(tmp_path, f'[hub]\nurl = "{url}"\n')).hub.url == url
+
+
+@pytest.mark.parametrize("section,key,url", [
+    ("hub", "url", "http://hub.example.org"),
+    ("hub", "url", "http://10.0.0.5:8765"),
+    ("hub", "url", "http://192.168.1.20"),
+    ("hub", "url", "http://127.0.0.1.nip.io"),
+    ("hub", "url", "http://localhost.example.org"),
+    ("portal", "signup_url", "http://espace-locataire.example.fr/inscription"),
+])
+def test_plain_http_to_another_machine_is_refused_and_says_why(tmp_path, section, key, url):
+    message = error_for(tmp_path, f'[{section}]\n{key} = "{url}"\n')
+    assert f"[{section}] {key}: found '{url}'" in message
+    assert "https://" in message
+    assert "tenants' personal data must travel encrypted" in message
+
+
+def test_shipped_configs_load(tmp_path):
+    for name in ("kiosk.toml", "demo.toml"):
+        load_config(ROOT / "config" / name)
+
+
 def test_default_language_must_be_offered(tmp_path):
     message = error_for(tmp_path, '[kiosk]\nlanguages = ["en"]\n')
     assert "default_language: found 'fr'" in message

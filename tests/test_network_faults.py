@@ -6,6 +6,8 @@ worker's callbacks (or the proxy's log) with a deadline, and checks what the HUB
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from kiosk.outbox import Outbox
@@ -39,6 +41,10 @@ def kiosk(hub, proxy, tmp_path):
 
 def posts(proxy, key=None):
     return [s for s in proxy.seen if s.path == "/api/v1/actions" and key in (None, s.key)]
+
+
+def heartbeats(proxy):
+    return [s for s in proxy.seen if s.path == "/api/v1/heartbeat"]
 
 
 def test_hub_down_keeps_everything_then_delivers_each_exactly_once(hub, proxy, kiosk):
@@ -112,7 +118,11 @@ def test_401_from_the_network_pauses_then_a_later_probe_resumes(hub, proxy, kios
         assert recorder.wait_for(lambda: recorder.delivered(action.id, call.id))
         assert recorder.status.paused is None
         assert recorder.results[action.id][0] == "delivered"
-    assert paused_posts >= 1
+        outbox_rejected = outbox.counts("rejected")["rejected"]
+    # At most the one action that met the refusal (none if the catalogue met it first):
+    # wake() does not override the pause, and the probes are heartbeats.
+    assert paused_posts <= 1
+    assert outbox_rejected == 0
     assert sorted(hub_ids(hub, kiosk)) == sorted([action.id, call.id])
 
 
@@ -226,21 +236,23 @@ def test_retry_after_quiets_the_whole_kiosk_until_it_passes(proxy, stepped):
     assert recorder.delivered(*ids)
 
 
-def test_paused_queue_tries_one_action_per_interval(proxy, stepped):
+def test_paused_queue_probes_with_a_heartbeat_not_an_action(proxy, stepped):
     worker, outbox, clock, recorder = stepped
     proxy.set_mode("unauthorized")
     ids = [feedback(outbox).id for _ in range(3)]
     worker.step()
     assert recorder.status.paused
-    assert len(posts(proxy)) == 1  # the first refusal stops the pass
+    # The first refusal stops the pass, once a heartbeat confirmed it is the token.
+    assert (len(posts(proxy)), len(heartbeats(proxy))) == (1, 1)
 
     clock.advance(FAST["auth_retry_seconds"] / 2)
+    worker.wake()  # a tenant's new action: still no call, the token is what is wrong
     worker.step()
-    assert len(posts(proxy)) == 1  # paused: no call at all
+    assert len(proxy.seen) == 2
 
     clock.advance(FAST["auth_retry_seconds"])
     worker.step()
-    assert len(posts(proxy)) == 2  # the timed probe: one action, refused again
+    assert (len(posts(proxy)), len(heartbeats(proxy))) == (1, 2)  # the timed probe
     assert recorder.status.paused
     assert {outbox.get(i).state for i in ids} == {"pending"}
     assert all(outbox.get(i).attempts == 0 for i in ids)
@@ -252,7 +264,57 @@ def test_paused_queue_tries_one_action_per_interval(proxy, stepped):
     assert recorder.delivered(*ids)
 
 
-def test_wake_and_sync_now_override_the_backoff(proxy, stepped):
+@pytest.mark.parametrize("status", [403, 400])
+def test_one_action_refused_by_a_proxy_fails_alone_and_nothing_pauses(hub, proxy, kiosk,
+                                                                      stepped, status):
+    worker, outbox, clock, recorder = stepped
+    first, refused, last = (feedback(outbox, score) for score in (1, 2, 3))
+    proxy.blocked_keys[refused.id] = status  # a WAF's HTML page for this one request
+    worker.step()
+    assert recorder.delivered(first.id, last.id)
+    assert (outbox.get(refused.id).state, outbox.get(refused.id).attempts) == ("pending", 1)
+
+    for _ in range(kiosk.outbox.stuck_after_attempts - 1):
+        clock.advance(kiosk.outbox.retry_cap_seconds)  # past its own backoff
+        worker.step()
+    assert outbox.get(refused.id).state == "stuck"
+    assert str(status) in outbox.get(refused.id).last_error
+    assert len(posts(proxy, refused.id)) == kiosk.outbox.stuck_after_attempts
+    if status == 403:  # each refusal was checked against the token with a heartbeat
+        assert len(heartbeats(proxy)) >= kiosk.outbox.stuck_after_attempts
+    later = feedback(outbox)
+    worker.wake()
+    worker.step()
+    assert recorder.delivered(later.id)
+    assert recorder.status.stuck == 1
+    assert all(s.paused is None and s.online is not False for s in recorder.statuses)
+
+    # Stuck means slow: the hub coming back brings the backlog forward, not stuck rows.
+    proxy.set_mode("refuse")
+    clock.advance(kiosk.hub.heartbeat_seconds)
+    worker.step()
+    assert recorder.status.online is False
+    proxy.set_mode("pass")
+    clock.advance(kiosk.hub.heartbeat_seconds)
+    worker.step()
+    clock.advance(FAST["reconnect_spread_seconds"])
+    worker.step()
+    assert recorder.status.online is True
+    assert len(posts(proxy, refused.id)) == kiosk.outbox.stuck_after_attempts
+    assert sorted(hub_ids(hub, kiosk)) == sorted([first.id, last.id, later.id])
+
+
+def test_catalogue_refused_by_a_proxy_does_not_pause_the_kiosk(proxy, stepped):
+    worker, outbox, clock, recorder = stepped
+    proxy.set_mode("blocked", status=403, path="/api/v1/catalog")
+    action = feedback(outbox)
+    worker.step()
+    assert recorder.delivered(action.id)
+    assert recorder.status.paused is None and recorder.status.online is True
+    assert [s.outcome for s in proxy.seen if s.path == "/api/v1/catalog"] == ["blocked"]
+
+
+def test_sync_now_overrides_an_actions_own_backoff(proxy, stepped):
     worker, outbox, clock, recorder = stepped
     worker.step()
     action = feedback(outbox)
@@ -266,14 +328,42 @@ def test_wake_and_sync_now_override_the_backoff(proxy, stepped):
     worker.step()
     assert recorder.delivered(action.id)
 
-    # wake(): a tenant's new action goes at once even while the hub is being left alone.
+
+def test_wake_leaves_a_hub_that_said_wait_alone_but_a_call_hears_offline_at_once(proxy,
+                                                                                stepped):
+    worker, outbox, clock, recorder = stepped
+    worker.step()
     proxy.set_mode("unavailable", retry_after="60")
-    feedback(outbox)
+    first = feedback(outbox)
     worker.wake()
     worker.step()
     assert recorder.status.online is False
-    proxy.set_mode("pass")
-    second = feedback(outbox)
-    worker.wake()
+    asked = len(proxy.seen)
+
+    call = outbox.enqueue("assistance_call", {"language": "fr"})
+    worker.wake()  # a tenant needs help now, but the hub asked for 60 s
     worker.step()
-    assert recorder.delivered(second.id)
+    assert len(proxy.seen) == asked
+    # The UI hears "offline" and "queued": it points the tenant to the reception desk.
+    assert recorder.status.online is False and recorder.status.waiting == 2
+    assert recorder.assistance == [(call.id, "queued", None)]
+
+    proxy.set_mode("pass")
+    clock.advance(60)
+    worker.step()
+    assert recorder.delivered(first.id, call.id)
+    assert recorder.assistance[-1] == (call.id, "sent", None)
+
+
+def test_refuse_keeps_the_port_and_resets_each_connection(proxy):
+    proxy.set_mode("refuse")
+    with socket.socket() as intruder:  # nobody else can take the hub's port meanwhile
+        with pytest.raises(OSError):
+            intruder.bind(("127.0.0.1", proxy.port))
+    # Reset (at connect, send or receive, as timing has it), never refused nor a clean close.
+    with pytest.raises((ConnectionResetError, BrokenPipeError)):
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=DEADLINE) as client:
+            client.sendall(b"GET /api/v1/catalog HTTP/1.1\r\nHost: hub\r\n\r\n")
+            client.recv(1)
+    proxy.set_mode("pass")
+    assert proxy.port is not None

@@ -467,6 +467,54 @@ def test_retry_soon_brings_the_backlog_forward_jittered(outbox, clock, rng):
     assert outbox.get(ids[0]).attempts == 3  # attempts are not touched
 
 
+def test_retry_soon_never_moves_stuck_rows(make_outbox, clock, rng):
+    outbox = make_outbox(stuck_after_attempts=2)
+    stuck, pending = (outbox.enqueue("feedback", FEEDBACK).id for _ in range(2))
+    rng.value = 1.0
+    for _ in range(2):
+        outbox.mark_failed(stuck, "HTTP 500")
+    outbox.mark_failed(pending, "offline")
+    assert outbox.get(stuck).state == "stuck"
+    stuck_due = outbox.get(stuck).next_attempt_at
+
+    assert outbox.retry_soon(spread_seconds=0) == 1
+    assert outbox.get(pending).next_attempt_at == clock.now
+    # A stuck row keeps its slow retry: stuck_retry_seconds, or an agent's retry().
+    assert stuck_due == clock.now + SETTINGS.stuck_retry_seconds
+    assert outbox.get(stuck).next_attempt_at == stuck_due
+
+
+def test_released_and_recovered_rows_follow_the_same_stuck_rule(make_outbox, clock):
+    outbox = make_outbox(stuck_after_attempts=100)
+    old, young = (outbox.enqueue("feedback", FEEDBACK).id for _ in range(2))
+    outbox.mark_failed(old, "timeout")
+    clock.advance(SETTINGS.stuck_after_seconds - 10)
+    outbox.mark_failed(young, "timeout")
+    clock.advance(SETTINGS.retry_cap_seconds)
+    assert sorted(claim_ids(outbox)) == sorted([old, young])
+    outbox.release(old)  # its first failure is now older than stuck_after_seconds
+    outbox.release(young)
+    assert (outbox.get(old).state, outbox.get(young).state) == ("stuck", "pending")
+    clock.advance(SETTINGS.stuck_after_seconds)  # the young one's first failure is old now too
+    assert sorted(claim_ids(outbox)) == sorted([old, young])
+    assert outbox.recover_in_flight() == 2
+    assert (outbox.get(old).state, outbox.get(young).state) == ("stuck", "stuck")
+
+
+def test_recover_in_flight_with_nothing_in_flight_writes_nothing(make_outbox, tmp_path):
+    outbox = make_outbox()
+    outbox.enqueue("feedback", FEEDBACK)
+    blocker = sqlite3.connect(tmp_path / "outbox.db", isolation_level=None, timeout=0)
+    try:
+        blocker.execute("BEGIN IMMEDIATE")  # the UI thread in the middle of an enqueue
+        # Called before every pass: with nothing in flight it must not even ask for the lock
+        # (asking would wait the busy timeout, then fail "locked").
+        assert outbox.recover_in_flight() == 0
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+
 def test_seconds_until_due_tells_the_worker_how_long_to_sleep(outbox, clock, rng):
     assert outbox.seconds_until_due() is None
     action = outbox.enqueue("feedback", FEEDBACK)
@@ -507,10 +555,17 @@ def test_counts_waiting_and_ages(outbox, clock):
     assert outbox.oldest_pending_age() == 2
     assert outbox.counts() == {**dict.fromkeys(STATES, 0), "delivered": 1, "rejected": 1,
                                "pending": 1}
+    assert outbox.counts("pending", "stuck", "rejected") == {"pending": 1, "stuck": 0,
+                                                             "rejected": 1}
     assert [a.id for a in outbox.list("pending", "rejected")] == [second.id, third.id]
     assert [a.id for a in outbox.list(limit=2)] == [first.id, second.id]
+    call = outbox.enqueue("assistance_call", {"language": "fr"})
+    assert [a.id for a in outbox.list("pending", action_type="assistance_call")] == [call.id]
     with pytest.raises(ValueError):
         outbox.list("lost")
+    with pytest.raises(ValueError):
+        outbox.counts("lost")
+
 
 
 # --- threads -------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Retention: after retention_days, personal data leaves the outbox files for good, counts stay."""
+"""Retention: after retention_days, personal data of delivered actions (and of calls for help that
+expired) leaves the outbox files for good, counts stay; rejected actions stay whole for agents."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ TENANT_REF = "97531864"
 AGENT = "agent-CANARY-17"
 LONG_REASON = "CANARY-LONG-" + "ç" * 9000  # spills into overflow pages
 CANARIES = [SURNAME, MOBILE, EMAIL, TENANT_REF, AGENT, LONG_REASON[:40]]
+# A rejected action exists nowhere else (the hub refused it): agents need all of it.
+REJECTED_SURNAME = "KEPT-Ngozi-Ø-17"
+REJECTED_MOBILE = "+33655501717"
 
 
 class FakeClock:
@@ -61,7 +65,10 @@ def test_personal_data_is_gone_from_the_files_after_retention(tmp_path, clock):
                                          "assisted_by": AGENT})
         call = ui.enqueue("assistance_call", {"language": "pt", "screen": "booking",
                                               "reason": LONG_REASON})
-        rejected = ui.enqueue("account_request", {**account_request(), "assisted_by": None})
+        rejected_payload = {**account_request(), "surname": REJECTED_SURNAME,
+                            "mobile": REJECTED_MOBILE, "email": None, "tenant_ref": "11223344",
+                            "assisted_by": None}
+        rejected = ui.enqueue("account_request", rejected_payload)
         cancel = ui.enqueue("booking_cancel", {"booking_id": booking.id})
         feedback = ui.enqueue("feedback", {"journey": "account", "score": 2})
         waiting = ui.enqueue("booking", {"session_id": "s-1", "name": "Still Waiting",
@@ -73,7 +80,8 @@ def test_personal_data_is_gone_from_the_files_after_retention(tmp_path, clock):
         worker.mark_delivered(account.id, {"status": "created", "echo": f"Welcome {SURNAME}",
                                            "mobile": MOBILE})
         worker.mark_delivered(booking.id, {"status": "confirmed", "seat": 4})
-        worker.mark_rejected(rejected.id, f"422 mobile {MOBILE} is not a mobile number")
+        rejection = f"422 mobile {REJECTED_MOBILE} is not a mobile number"
+        worker.mark_rejected(rejected.id, rejection)
         worker.mark_delivered(cancel.id, None)
         worker.mark_delivered(feedback.id, None)
         worker.release(call.id)
@@ -86,7 +94,7 @@ def test_personal_data_is_gone_from_the_files_after_retention(tmp_path, clock):
         clock.now += 1 + SETTINGS.assistance_expiry_seconds
         counts_before = worker.counts()
 
-        assert worker.erase_personal_data() == 6
+        assert worker.erase_personal_data() == 5
         assert worker.erase_personal_data() == 0  # each row once
         assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
 
@@ -102,9 +110,9 @@ def test_personal_data_is_gone_from_the_files_after_retention(tmp_path, clock):
         assert worker.get(booking.id).result == {"status": "confirmed", "seat": 4}
         assert worker.get(call.id).payload == {"language": "pt", "screen": "booking"}
         assert worker.get(call.id).state == "expired"
-        erased_rejection = worker.get(rejected.id)
-        assert erased_rejection.payload == {"language": "fr", "assisted": False}
-        assert erased_rejection.last_error == f"422 mobile {ERASED} is not a mobile number"
+        kept_rejection = worker.get(rejected.id)
+        assert kept_rejection.payload == rejected_payload  # whole, for the agent who calls back
+        assert kept_rejection.last_error == rejection
         assert worker.get(cancel.id).payload == {"booking_id": booking.id}
         assert worker.get(feedback.id).payload == {"journey": "account", "score": 2}
         assert worker.get(waiting.id).payload["name"] == "Still Waiting"  # not sent: untouched
@@ -113,6 +121,25 @@ def test_personal_data_is_gone_from_the_files_after_retention(tmp_path, clock):
         worker.close()
 
     assert found(path) == []
+    data = file_bytes(path)
+    assert REJECTED_SURNAME.encode() in data and REJECTED_MOBILE.encode() in data
+
+
+def test_rejected_actions_are_kept_whole_however_old(tmp_path, clock):
+    outbox = Outbox(tmp_path / "outbox.db", dataclasses.replace(SETTINGS, retention_days=0),
+                    "kiosk-7", clock=clock)
+    try:
+        rejected = outbox.enqueue("account_request", account_request())
+        outbox.claim_ready()
+        outbox.mark_rejected(rejected.id, f"422 tenant_ref {TENANT_REF} unknown")
+        clock.now += 365 * DAY
+
+        assert outbox.erase_personal_data() == 0
+        kept = outbox.get(rejected.id)
+        assert (kept.state, kept.payload) == ("rejected", account_request())
+        assert kept.last_error == f"422 tenant_ref {TENANT_REF} unknown"
+    finally:
+        outbox.close()
 
 
 def test_stuck_and_pending_actions_are_never_erased(tmp_path, clock):

@@ -7,15 +7,18 @@ own kiosk and looks only at that kiosk's records. Helpers are in synchelpers.py.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
 from dataclasses import replace
 
 import pytest
 
 from kiosk.catalog import load_cached
+from kiosk.outbox import Outbox
 from kiosk.sync import SyncWorker
-from tests.synchelpers import (DEADLINE, FakeClock, Recorder, feedback, hub_ids, kiosk_config,
-                               register, running_worker, ui_outbox)
+from tests.synchelpers import (DEADLINE, CannedHub, FakeClock, Recorder, feedback, hub_ids,
+                               kiosk_config, register, running_worker, ui_outbox, write_token)
 
 
 @pytest.fixture
@@ -226,3 +229,112 @@ def test_a_failing_callback_never_stops_the_worker(hub, kiosk):
             assert delivered.wait(DEADLINE)
         finally:
             assert worker.stop(timeout=10)
+
+
+# --- against a canned hub: what the real one never does -----------------------------------
+
+@pytest.fixture
+def canned():
+    server = CannedHub().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def canned_kiosk(canned, tmp_path):
+    config = kiosk_config(tmp_path, canned.url, stuck_after_attempts=1)
+    write_token(config.hub.token_file, "canned-token")
+    config.kiosk.data_dir.mkdir(parents=True)
+    return config
+
+
+def test_heartbeat_reports_stuck_and_rejected_counts(canned, canned_kiosk):
+    clock = FakeClock()
+    worker = SyncWorker(canned_kiosk, clock=clock)
+    with Outbox(canned_kiosk.outbox_path, canned_kiosk.outbox, canned_kiosk.kiosk.id,
+                clock=clock) as outbox:
+        try:
+            stuck, rejected = feedback(outbox), feedback(outbox)
+            outbox.mark_failed(stuck.id, "HTTP 500")  # stuck after one failure here
+            outbox.mark_rejected(rejected.id, "422 score")
+            worker.step()
+        finally:
+            assert worker.stop()
+    [beat] = [json.loads(r["body"]) for r in canned.requests if r["path"] == "/api/v1/heartbeat"]
+    assert (beat["stuck_count"], beat["rejected_count"], beat["queue_depth"]) == (1, 1, 1)
+
+
+def test_a_row_left_in_flight_by_a_locked_outbox_is_sent_at_the_next_pass(canned, canned_kiosk,
+                                                                         monkeypatch):
+    monkeypatch.setattr("kiosk.outbox.BUSY_TIMEOUT_MS", 100)
+    clock = FakeClock()
+    locker = sqlite3.connect(canned_kiosk.outbox_path, isolation_level=None,
+                             check_same_thread=False)
+
+    def lock_while_the_hub_answers(request):
+        if request["path"] == "/api/v1/actions" and len(canned.requests) == 1:
+            locker.execute("BEGIN IMMEDIATE")  # e.g. IT in the sqlite3 shell, for too long
+
+    canned.on_request = lock_while_the_hub_answers
+    canned.answer(500, {}, {"error": "internal", "detail": "boom"})
+    worker = SyncWorker(canned_kiosk, clock=clock)
+    with Outbox(canned_kiosk.outbox_path, canned_kiosk.outbox, canned_kiosk.kiosk.id,
+                clock=clock) as outbox:
+        try:
+            action = feedback(outbox)
+            worker.step()  # the 500 cannot be recorded, nor the row given back
+            assert canned.requests[0]["path"] == "/api/v1/actions"
+            assert outbox.get(action.id).state == "sending"
+            assert "locked" in worker.status.last_error
+
+            locker.execute("ROLLBACK")
+            clock.advance(1)
+            worker.step()  # no restart needed
+            assert outbox.get(action.id).state == "delivered"
+            assert canned.paths().count("/api/v1/actions") == 2
+            assert worker.status.last_error is None
+        finally:
+            assert worker.stop()
+            locker.close()
+
+
+def test_status_counts_are_read_when_something_changed_not_every_pass(canned, canned_kiosk,
+                                                                      monkeypatch):
+    reads = []
+    real_counts = Outbox.counts
+
+    def counting(self, *states):
+        reads.append(states)
+        return real_counts(self, *states)
+
+    monkeypatch.setattr(Outbox, "counts", counting)
+    clock = FakeClock()
+    recorder = Recorder()
+    worker = SyncWorker(canned_kiosk, clock=clock, status_refresh_seconds=5.0,
+                        **recorder.callbacks())
+    with Outbox(canned_kiosk.outbox_path, canned_kiosk.outbox, canned_kiosk.kiosk.id,
+                clock=clock) as outbox:
+        try:
+            worker.step()
+            reads.clear()
+            clock.advance(1)
+            worker.step()  # nothing changed, nothing due
+            assert reads == []
+
+            action = feedback(outbox)
+            worker.wake()
+            worker.step()
+            assert recorder.delivered(action.id)
+            assert reads and recorder.status.waiting == 0
+
+            reads.clear()
+            clock.advance(1)
+            worker.step()
+            assert reads == []
+            outbox.mark_rejected(feedback(outbox).id, "an agent's doing, not the worker's")
+            clock.advance(5)
+            worker.step()  # changes made elsewhere show within a few seconds
+            assert len(reads) == 1
+            assert recorder.status.rejected == 1
+        finally:
+            assert worker.stop()

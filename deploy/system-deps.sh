@@ -11,6 +11,7 @@ packages=(
   libmtdev1             # Kivy's touch input on Linux
   libgl1 libgl1-mesa-dri libegl1 libx11-6 libxrender1   # GL and X runtime for Kivy's SDL2 window
   sqlite3               # the sqlite3 shell, for IT looking into the outbox
+  xdotool               # tests: real keys and clicks sent to the full-screen kiosk (test_lockdown.py)
 )
 
 missing=()

@@ -1,4 +1,5 @@
-"""What every kiosk screen has: the services, a wipe, and news of the actions it queued."""
+"""What every kiosk screen has: the services, a wipe, news of the actions it queued, and where
+the visitor is in its journey (for the agent they call)."""
 
 from kivy.properties import ObjectProperty
 from kivy.uix.screenmanager import Screen
@@ -12,3 +13,12 @@ class KioskScreen(Screen):
 
     def on_action_result(self, action_id: str, state: str, result: dict | None) -> None:
         """The hub's answer to a queued action, while the visitor may still be here."""
+
+    def help_step(self) -> str | None:
+        """The visitor's step in this screen's journey, sent with a call for an agent (the
+        step's name only, never what was typed). Default: `self.journey.current`, if any."""
+        try:
+            step = getattr(getattr(self, "journey", None), "current", None)
+        except Exception:  # noqa: BLE001 - a call for help must go even if this fails
+            return None
+        return step if isinstance(step, str) and step else None

@@ -12,6 +12,7 @@ packages=(
   libgl1 libgl1-mesa-dri libegl1 libx11-6 libxrender1   # GL and X runtime for Kivy's SDL2 window
   sqlite3               # the sqlite3 shell, for IT looking into the outbox
   xdotool               # tests: real keys and clicks sent to the full-screen kiosk (test_lockdown.py)
+  zbar-tools            # tests: decode the QR codes the kiosk draws (test_receipts.py)
 )
 
 missing=()

@@ -21,7 +21,7 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 # not built (SCREEN_NAMES) is not shown.
 CHOICES = (
     ("account_new_button", N_("Créer mon compte sur l'espace locataire"), "account-new",
-     "account", None),
+     "account", "new_account"),
     ("account_existing_button", N_("J'ai déjà un compte"), "account-existing",
      "account", "existing_account"),
     ("booking_button", N_("M'inscrire à un atelier"), "workshop", "booking", None),

@@ -1,7 +1,7 @@
-"""Booking references a tenant can read, copy and type back: "K7M4-QX2P".
+"""Booking references a tenant can read, copy and type back: "K7M4Q-X2P9N".
 
-Seven random symbols of Crockford's base32 alphabet (no I, L, O, U: nothing to confuse with
-1, 0 or V) and one check symbol, shown as two groups of four.
+Nine random symbols of Crockford's base32 alphabet (no I, L, O, U: nothing to confuse with
+1, 0 or V) and one check symbol, shown as two groups of five.
 
 The check symbol stays inside the same 32 symbols, so a tenant never meets a sign that is not on
 the reference keyboard (Crockford's own mod-37 check would add * ~ $ = U). It is a weighted sum
@@ -20,7 +20,8 @@ import secrets
 import uuid
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-PAYLOAD_LENGTH = 7
+# 45 random bits: collisions stay below 0.02 % even after 100,000 bookings at one hub.
+PAYLOAD_LENGTH = 9
 # Fixed forever: changing it would orphan every booking made before (their cancel ids change).
 NAMESPACE = uuid.UUID("3b1f6c52-9d0e-5a47-8c21-6e4f0b7d9a18")
 
@@ -43,26 +44,26 @@ def _gf32_multiply(a: int, b: int) -> int:
 
 
 def check_symbol(payload: str) -> str:
-    """The check symbol of seven upper-case Crockford symbols."""
+    """The check symbol of PAYLOAD_LENGTH upper-case Crockford symbols."""
     total, weight = 0, 1
     for symbol in payload:
-        weight = _gf32_multiply(weight, 2)  # alpha = x; weights alpha^1 .. alpha^7
+        weight = _gf32_multiply(weight, 2)  # alpha = x; weights alpha^1 .. alpha^9, all distinct
         total ^= _gf32_multiply(weight, _VALUES[symbol])
     return ALPHABET[total]
 
 
 def _display(symbols: str) -> str:
-    return f"{symbols[:4]}-{symbols[4:]}"
+    return f"{symbols[:5]}-{symbols[5:]}"
 
 
 def new_reference() -> str:
-    """A fresh random reference such as "K7M4-QX2P" (35 random bits + check symbol)."""
+    """A fresh random reference such as "K7M4Q-X2P9N" (45 random bits + check symbol)."""
     payload = "".join(secrets.choice(ALPHABET) for _ in range(PAYLOAD_LENGTH))
     return _display(payload + check_symbol(payload))
 
 
 def normalize_reference(text: str) -> str | None:
-    """The reference as shown ("K7M4-QX2P") from what a tenant typed ("k7m4 qx2p", "K7M4QX2P",
+    """The reference as shown ("K7M4Q-X2P9N") from what a tenant typed ("k7m4q x2p9n", "K7M4QX2P9N",
     O for 0, I or L for 1), or None when a symbol is unknown, the length is wrong or the check
     symbol does not match (a typo)."""
     if not isinstance(text, str):

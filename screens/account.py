@@ -68,7 +68,7 @@ class AccountScreen(KioskScreen):
     password_reset_url = StringProperty("")
     consent = ObjectProperty(None, allownone=True)   # None: not chosen yet; True; False
     entered = DictProperty({})                       # what review shows, already formatted
-    reference_code = StringProperty("")              # the receipt's "K7M4-QX2P"
+    reference_code = StringProperty("")              # the receipt's "K7M4Q-X2P9N"
     next_step_message = StringProperty("")           # msgid
     delivery_message = StringProperty("")            # msgid
     send_failed = BooleanProperty(False)

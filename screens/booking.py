@@ -82,7 +82,7 @@ class BookingScreen(KioskScreen):
     session_count = NumericProperty(0)
     name_value = StringProperty("")                       # as it will be sent
     mobile_value = StringProperty("")                     # as the tenant reads it, "" if none
-    reference = StringProperty("")                        # "K7M4-QX2P" once queued
+    reference = StringProperty("")                        # "K7M4Q-X2P9N" once queued
     status = StringProperty("")                           # BookingJourney.status
     status_message = StringProperty("")                   # msgid with {n}
     waitlist_position = NumericProperty(0)

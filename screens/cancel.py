@@ -31,7 +31,7 @@ STATUS_MESSAGES = {
 
 class CancelScreen(KioskScreen):
     step = StringProperty("reference")
-    reference = StringProperty("")          # normalised "K7M4-QX2P" once read
+    reference = StringProperty("")          # normalised "K7M4Q-X2P9N" once read
     status = StringProperty("")             # waiting | cancelled | noted | unknown | rejected
     status_message = StringProperty("")     # msgid
     problem = StringProperty("")            # msgid

@@ -250,7 +250,7 @@ def wrong_check_symbol(reference: str) -> str:
     return reference[:-1] + ("7" if last != "7" else "8")
 
 
-@pytest.mark.parametrize("typed", ["K7M4", "", "K7M4-QX2P-ZZ"])
+@pytest.mark.parametrize("typed", ["K7M4", "", "K7M4Q-X2P9N-ZZ"])
 def test_cancel_refuses_an_incomplete_reference(typed):
     j = CancelJourney()
     with pytest.raises(InvalidInput):

@@ -91,7 +91,7 @@ def test_home_offers_only_the_choices_whose_screen_is_built(kiosk):
 
 
 @pytest.mark.parametrize("choice_id, screen, start", [
-    ("account_new_button", "account", {}),
+    ("account_new_button", "account", {"step": "new_account"}),
     ("account_existing_button", "account", {"step": "existing_account"}),
     ("booking_button", "booking", {}),
     ("cancel_button", "cancel", {}),

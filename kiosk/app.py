@@ -389,9 +389,11 @@ class KioskApp(App):
 
     @mainthread
     def _on_sync_status(self, status) -> None:
-        self.online = status.online
+        # A paused queue (token refused) delivers nothing: for the tenant, that is offline.
+        reachable = False if status.paused else status.online
+        self.online = reachable
         self.waiting = status.waiting
-        if self.assistance.network_changed(status.online):
+        if self.assistance.network_changed(reachable):
             self._show_call()
 
     @mainthread

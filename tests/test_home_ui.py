@@ -64,6 +64,18 @@ def test_call_agent_offline_points_to_the_reception_desk_at_once(offline_kiosk):
     kiosk.screenshot("home-offline-call")
 
 
+def test_call_with_a_refused_token_points_to_the_reception_desk(tmp_path, hub):
+    hub.add_kiosk("kiosk-test")  # registered, but this kiosk holds a token the hub never issued
+    kiosk = KioskHarness(load_config(write_config(tmp_path, hub.url, "not-the-token")))
+    try:
+        kiosk.wait_until(lambda: kiosk.app.online is False, what="the refused token seen as offline")
+        kiosk.tap("call_agent_button")
+        assert "Allez à l'accueil de l'agence" in kiosk.text("call_status_label")
+        assert hub.actions("assistance_call") == []
+    finally:
+        kiosk.close()
+
+
 def test_bad_config_stops_with_one_clear_line(tmp_path):
     bad = tmp_path / "kiosk.toml"
     bad.write_text('[hub]\nurl = "hub.local"\n', encoding="utf-8")

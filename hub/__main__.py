@@ -6,6 +6,7 @@ Every command prints what it did, or one line starting with "error:" and exits n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -55,10 +56,16 @@ def _now() -> datetime:
     return utc_now()
 
 
-def _open(args: argparse.Namespace, *, create: bool = False):
+@contextlib.contextmanager
+def _db(args: argparse.Namespace, *, create: bool = False):
+    """The hub database for one command, closed whatever happens."""
     from hub.db import open_hub_db
 
-    return open_hub_db(args.db, create=create)
+    db = open_hub_db(args.db, create=create)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
@@ -82,12 +89,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from hub.app import create_app
     from hub.demo import seed_demo
 
-    db = _open(args, create=True)
-    try:
+    with _db(args, create=True) as db:
         if args.demo and seed_demo(db, _now()):
             log.info("demo data seeded into %s", args.db)
-    finally:
-        db.close()
 
     class Server(uvicorn.Server):
         async def startup(self, sockets=None) -> None:
@@ -132,11 +136,8 @@ def cmd_kiosk_add(args: argparse.Namespace) -> int:
     from hub.kiosks import issue_token
 
     if not args.token_file:
-        db = _open(args, create=True)
-        try:
+        with _db(args, create=True) as db:
             print(issue_token(db, args.kiosk_id, _now(), agency=args.agency))
-        finally:
-            db.close()
         return 0
     # The new token goes to a temporary file beside the old one, renamed over it only once the token
     # is issued and stored: a failed command leaves the old file (and the old token) as they were.
@@ -151,11 +152,8 @@ def cmd_kiosk_add(args: argparse.Namespace) -> int:
     temp = Path(temp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            db = _open(args, create=True)
-            try:
+            with _db(args, create=True) as db:
                 token = issue_token(db, args.kiosk_id, _now(), agency=args.agency)
-            finally:
-                db.close()
             try:
                 handle.write(token + "\n")
                 handle.flush()
@@ -198,11 +196,8 @@ def _fsync_folder(folder: Path) -> None:
 def cmd_kiosk_revoke(args: argparse.Namespace) -> int:
     from hub.kiosks import revoke
 
-    db = _open(args)
-    try:
+    with _db(args) as db:
         revoke(db, args.kiosk_id, _now())
-    finally:
-        db.close()
     print(f"kiosk {args.kiosk_id}: token revoked")
     return 0
 
@@ -210,11 +205,8 @@ def cmd_kiosk_revoke(args: argparse.Namespace) -> int:
 def cmd_kiosk_list(args: argparse.Namespace) -> int:
     from hub.kiosks import list_kiosks
 
-    db = _open(args)
-    try:
+    with _db(args) as db:
         rows = list_kiosks(db)
-    finally:
-        db.close()
     if args.json:
         for row in rows:
             print(_json_line(row))
@@ -231,23 +223,17 @@ def cmd_kiosk_list(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from hub.actions import export_actions
 
-    db = _open(args)
-    try:
+    with _db(args) as db:
         for row in export_actions(db, args.type):
             print(_json_line(row))
-    finally:
-        db.close()
     return 0
 
 
 def cmd_call_ack(args: argparse.Namespace) -> int:
     from hub.calls import acknowledge
 
-    db = _open(args)
-    try:
+    with _db(args) as db:
         call = acknowledge(db, args.call_id, args.agent, _now())
-    finally:
-        db.close()
     print(f"call {call['id']}: acknowledged by {call['agent_first_name']}")
     return 0
 
@@ -255,11 +241,8 @@ def cmd_call_ack(args: argparse.Namespace) -> int:
 def cmd_call_resolve(args: argparse.Namespace) -> int:
     from hub.calls import resolve
 
-    db = _open(args)
-    try:
+    with _db(args) as db:
         call = resolve(db, args.call_id, _now())
-    finally:
-        db.close()
     print(f"call {call['id']}: resolved")
     return 0
 
@@ -269,11 +252,8 @@ def cmd_call_list(args: argparse.Namespace) -> int:
 
     from hub.calls import open_calls
 
-    db = _open(args)
-    try:
+    with _db(args) as db:
         rows = open_calls(db, _now(), timedelta(minutes=args.call_stale_minutes))
-    finally:
-        db.close()
     if args.json:
         for row in rows:
             print(_json_line(row))
@@ -296,15 +276,12 @@ def cmd_session_add(args: argparse.Namespace) -> int:
             "invalid_time",
             f"--starts-at {args.starts_at!r} is not a date and time like 2025-12-02T14:00 (Paris time) or 2025-12-02T14:00:00+01:00.",
         ) from None
-    db = _open(args)
-    try:
+    with _db(args) as db:
         row = add_session(
             db, session_id=args.session_id, topic=args.topic, starts_at=starts_at, minutes=args.minutes,
             place=args.place, agency=args.agency, capacity=args.capacity, language=args.language,
             session_format=args.format,
         )
-    finally:
-        db.close()
     print(f"session {row['id']}: {row['topic']} at {row['place']}, {row['starts_at']}, {row['capacity']} seat(s)")
     return 0
 
@@ -312,11 +289,8 @@ def cmd_session_add(args: argparse.Namespace) -> int:
 def cmd_session_cancel(args: argparse.Namespace) -> int:
     from hub.catalog import cancel_session
 
-    db = _open(args)
-    try:
+    with _db(args) as db:
         cancel_session(db, args.session_id, _now())
-    finally:
-        db.close()
     print(f"session {args.session_id}: cancelled")
     return 0
 
@@ -324,11 +298,8 @@ def cmd_session_cancel(args: argparse.Namespace) -> int:
 def cmd_session_list(args: argparse.Namespace) -> int:
     from hub.catalog import list_sessions
 
-    db = _open(args)
-    try:
+    with _db(args) as db:
         rows = list_sessions(db, _now(), include_past=args.all)
-    finally:
-        db.close()
     if args.json:
         for row in rows:
             print(_json_line(row))

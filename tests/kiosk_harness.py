@@ -48,19 +48,6 @@ logo = "{Path(kiosk_main.ROOT) / 'assets' / 'logo-demo.png'}"
     return path
 
 
-class FakeClock:
-    """A monotonic clock that only moves when told: `clock.advance(seconds)`."""
-
-    def __init__(self, start: float = 1000.0):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class KioskHarness:
     def __init__(self, config, *, windowed: bool = True, clock=None):
         """windowed=False: the app behaves as on a terminal (refuses close requests) in this

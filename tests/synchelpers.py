@@ -121,17 +121,6 @@ def register(hub, config: Config) -> Config:
     return config
 
 
-class FakeClock:
-    def __init__(self, start: float = 1_750_000_000.0):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class CannedHub:
     """A real HTTP server on loopback that answers each request with the next canned answer,
     or, with none left, the way a healthy hub would (a receipt for an action, an empty

@@ -8,7 +8,8 @@ import secrets
 import pytest
 
 from kiosk.config import load_config
-from tests.kiosk_harness import FakeClock, KioskHarness, stand_in_screens, write_config
+from tests.fakes import FakeClock
+from tests.kiosk_harness import KioskHarness, stand_in_screens, write_config
 
 pytestmark = pytest.mark.ui
 

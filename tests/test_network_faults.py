@@ -13,7 +13,8 @@ import pytest
 from kiosk.outbox import Outbox
 from kiosk.sync import SyncWorker
 from tests.faultproxy import FaultProxy
-from tests.synchelpers import (DEADLINE, FakeClock, Recorder, feedback, hub_ids, kiosk_config,
+from tests.fakes import FakeClock
+from tests.synchelpers import (DEADLINE, Recorder, feedback, hub_ids, kiosk_config,
                              register, running_worker, ui_outbox, write_token)
 
 # The worker's own probe and resume intervals, shortened to test time.

@@ -14,6 +14,7 @@ import pytest
 from kiosk.config import OutboxSettings
 from kiosk.outbox import (MAX_RETRY_AFTER_SECONDS, SCHEMA_VERSION, STATES, EnqueueFailed,
                           Outbox, OutboxError, StorageNotDurable)
+from tests.fakes import FakeClock
 
 START = 1_764_000_000.0  # a fixed "now", so every expected time is exact
 SETTINGS = OutboxSettings(retry_base_seconds=2.0, retry_cap_seconds=300.0,
@@ -23,17 +24,6 @@ SETTINGS = OutboxSettings(retry_base_seconds=2.0, retry_cap_seconds=300.0,
 BOOKING = {"session_id": "s-42", "name": "Awa Diallo", "mobile": "+33612345678",
            "language": "fr"}
 FEEDBACK = {"journey": "booking", "score": 3}
-
-
-class FakeClock:
-    def __init__(self, now: float = START) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class FakeRng:
@@ -51,7 +41,7 @@ class FakeRng:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(START)
 
 
 @pytest.fixture
@@ -565,7 +555,6 @@ def test_counts_waiting_and_ages(outbox, clock):
         outbox.list("lost")
     with pytest.raises(ValueError):
         outbox.counts("lost")
-
 
 
 # --- threads -------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.config import OutboxSettings
 from kiosk.outbox import ERASED, Outbox
+from tests.fakes import FakeClock
 
 DAY = 86400.0
 SETTINGS = OutboxSettings(retention_days=7.0, stuck_after_attempts=3)
@@ -23,14 +24,6 @@ CANARIES = [SURNAME, MOBILE, EMAIL, TENANT_REF, AGENT, LONG_REASON[:40]]
 # A rejected action exists nowhere else (the hub refused it): agents need all of it.
 REJECTED_SURNAME = "KEPT-Ngozi-Ø-17"
 REJECTED_MOBILE = "+33655501717"
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_764_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def file_bytes(path: Path) -> bytes:
@@ -51,7 +44,7 @@ def account_request() -> dict:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_764_000_000.0)
 
 
 def test_personal_data_is_gone_from_the_files_after_retention(tmp_path, clock):

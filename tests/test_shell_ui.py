@@ -48,7 +48,7 @@ def overlap(a, b) -> bool:
 
 def assert_holds(kiosk, what: str) -> None:
     """Nothing in the bars overlaps, spills out of its place, or leaves the window."""
-    app, window = kiosk.app, kiosk.window
+    window = kiosk.window
     top, screens, bottom = (kiosk.widget(i) for i in ("top_bar", "screens", "call_bar"))
     assert not overlap(top, screens) and not overlap(screens, bottom), what
     assert screens.height >= 0.35 * window.height, f"{what}: the screen keeps too little room"

@@ -17,7 +17,8 @@ import pytest
 from kiosk.catalog import load_cached
 from kiosk.outbox import Outbox
 from kiosk.sync import SyncWorker
-from tests.synchelpers import (DEADLINE, CannedHub, FakeClock, Recorder, feedback, hub_ids,
+from tests.fakes import FakeClock
+from tests.synchelpers import (DEADLINE, CannedHub, Recorder, feedback, hub_ids,
                                kiosk_config, register, running_worker, ui_outbox, write_token)
 
 

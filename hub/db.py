@@ -21,10 +21,11 @@ from sqlite_utils import Database
 
 from hub.errors import HubError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 REQUEST_BUSY_TIMEOUT_SECONDS = 5.0   # `serve --busy-timeout`; must stay below the kiosks' read timeout
 COMMAND_BUSY_TIMEOUT_SECONDS = 30.0
 
+# Schema 2; a new database then gets every migration after 2.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kiosks (
     id TEXT PRIMARY KEY,
@@ -130,6 +131,36 @@ CREATE TABLE IF NOT EXISTS assistance_calls (
 CREATE INDEX IF NOT EXISTS assistance_calls_by_status ON assistance_calls (status, called_at);
 """
 
+# Schema 3: the agent console (agents, their browser sessions, what they did with requests
+# and bookings). A new database gets SCHEMA then every migration after 2.
+V3 = """
+CREATE TABLE IF NOT EXISTS agents (
+    id TEXT PRIMARY KEY,               -- login name, also the kiosk actions' assisted_by
+    first_name TEXT NOT NULL,          -- what the kiosk shows a tenant: "Marie arrive"
+    agency TEXT,                       -- NULL: every agency
+    password_hash TEXT NOT NULL,       -- scrypt, with its parameters and salt (hub/passwords.py)
+    created_at TEXT NOT NULL,
+    disabled_at TEXT
+);
+CREATE TABLE IF NOT EXISTS console_sessions (
+    token_hash TEXT PRIMARY KEY,       -- SHA-256 of the cookie's random token
+    agent_id TEXT NOT NULL REFERENCES agents (id),
+    csrf_token TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_request_status (
+    action_id TEXT PRIMARY KEY REFERENCES actions (id),
+    processed_at TEXT NOT NULL,
+    processed_by TEXT NOT NULL
+);
+ALTER TABLE bookings ADD COLUMN attended INTEGER;   -- NULL: not marked; 1 came; 0 did not come
+ALTER TABLE bookings ADD COLUMN attendance_marked_by TEXT;
+ALTER TABLE assistance_calls ADD COLUMN acknowledged_by TEXT;
+ALTER TABLE assistance_calls ADD COLUMN resolved_by TEXT;
+"""
+
 # From schema N-1 to N; each runs inside the write transaction that re-checks user_version.
 MIGRATIONS = {
     2: """
@@ -142,6 +173,7 @@ CREATE TABLE IF NOT EXISTS pending_cancellations (
     received_at TEXT NOT NULL
 );
 """,
+    3: V3,
 }
 
 
@@ -170,7 +202,7 @@ def open_hub_db(path: Path | str, *, create: bool = True) -> Database:
             with write_transaction(db):
                 # Re-read under the lock: another process may have created or upgraded it meanwhile.
                 version = _schema_version(db, path)
-                scripts = [SCHEMA] if version == 0 else [MIGRATIONS[v] for v in range(version + 1, SCHEMA_VERSION + 1)]
+                scripts = ([SCHEMA] if version == 0 else []) + [MIGRATIONS[v] for v in range((version or 2) + 1, SCHEMA_VERSION + 1)]
                 for script in scripts:
                     for statement in _statements(script):
                         db.execute(statement)

@@ -16,6 +16,11 @@ def downgrade_to_schema_1(path):
         conn.execute("ALTER TABLE kiosks DROP COLUMN stuck_count")
         conn.execute("ALTER TABLE kiosks DROP COLUMN rejected_count")
         conn.execute("DROP TABLE pending_cancellations")
+        for table in ("console_sessions", "agents", "account_request_status"):
+            conn.execute(f"DROP TABLE {table}")
+        for table, column in (("bookings", "attended"), ("bookings", "attendance_marked_by"),
+                              ("assistance_calls", "acknowledged_by"), ("assistance_calls", "resolved_by")):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.execute("PRAGMA user_version = 1")
     finally:
         conn.close()
@@ -32,8 +37,10 @@ def test_a_schema_1_database_is_upgraded_in_place(tmp_path):
 
     db = open_hub_db(path)
     try:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert {"stuck_count", "rejected_count"} <= columns(db, "kiosks")
+        assert {"attended", "attendance_marked_by"} <= columns(db, "bookings")
+        assert {"agents", "console_sessions", "account_request_status"} <= set(db.table_names())
         assert columns(db, "pending_cancellations") == {"booking_id", "cancel_action_id", "kiosk_id", "received_at"}
         assert db.execute("SELECT id FROM kiosks").fetchall() == [("kiosk-old",)]
     finally:
@@ -47,5 +54,7 @@ def test_a_new_database_has_the_current_schema(tmp_path):
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert {"stuck_count", "rejected_count"} <= columns(db, "kiosks")
         assert "pending_cancellations" in db.table_names()
+        assert {"acknowledged_by", "resolved_by"} <= columns(db, "assistance_calls")
+        assert {"agents", "console_sessions", "account_request_status"} <= set(db.table_names())
     finally:
         db.close()

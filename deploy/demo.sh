@@ -32,6 +32,14 @@ sys.exit("The demo hub did not start: see var/demo/hub.log")
 PYEOF
 echo "Demo hub on http://127.0.0.1:$PORT (log: $DEMO/hub.log, data: $DEMO/hub.db)"
 
+# A demo agent for the console, with a new random password each run, shown only here.
+password_file=$(mktemp)
+"$PY" -c 'import secrets; print(secrets.token_urlsafe(12))' >"$password_file"
+"$PY" -m hub agent password demo --password-file "$password_file" --db "$DEMO/hub.db" >/dev/null 2>&1 \
+  || "$PY" -m hub agent add demo --first-name Camille --agency "Centre Ouest" --password-file "$password_file" --db "$DEMO/hub.db" >/dev/null
+echo "Agent console: http://127.0.0.1:$PORT/console  (identifiant: demo, mot de passe: $(cat "$password_file"))"
+rm -f "$password_file"
+
 if [ -z "${DISPLAY:-}" ]; then
   echo "No screen here: the kiosk runs on a virtual screen (Xvfb). Set DISPLAY to see it."
   exec_kiosk=(xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp")

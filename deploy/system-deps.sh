@@ -13,6 +13,7 @@ packages=(
   sqlite3               # the sqlite3 shell, for IT looking into the outbox
   xdotool               # tests: real keys and clicks sent to the full-screen kiosk (test_lockdown.py)
   zbar-tools            # tests: decode the QR codes the kiosk draws (test_receipts.py)
+  chromium chromium-driver   # tests: a real browser on the hub's agent console (tests/test_console_browser.py)
 )
 
 missing=()

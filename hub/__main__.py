@@ -14,7 +14,7 @@ import signal
 import sqlite3
 import sys
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from hub.errors import HubError
@@ -101,7 +101,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 log.info("hub %s ready on http://%s:%d (db %s, pid %d)", _version(), host, port, args.db, os.getpid())
 
     config = uvicorn.Config(
-        create_app(args.db, busy_timeout=args.busy_timeout),
+        create_app(args.db, busy_timeout=args.busy_timeout, console={
+            "session_lifetime": timedelta(hours=args.console_session_hours),
+            "idle_timeout": timedelta(minutes=args.console_idle_minutes),
+            "call_alert_after": timedelta(minutes=args.call_alert_minutes),
+        }),
         host=args.host,
         port=args.port,
         http="h11",  # pure Python and always installed: the same behaviour on every machine
@@ -248,8 +252,6 @@ def cmd_call_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_call_list(args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
     from hub.calls import open_calls
 
     with _db(args) as db:
@@ -260,6 +262,77 @@ def cmd_call_list(args: argparse.Namespace) -> int:
     else:
         shown = [{**row, "stale": "yes" if row["stale"] else "no"} for row in rows]
         print(_table(shown, ["id", "kiosk_id", "status", "stale", "agent_first_name", "called_at", "language", "reason", "screen"]))
+    return 0
+
+
+# --- agents of the console --------------------------------------------------------------------
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """The new password, hashed: first line of --password-file, or typed twice without echo."""
+    from hub.passwords import WeakPassword, check_strength, hash_password
+
+    if args.password_file:
+        try:
+            with open(args.password_file, encoding="utf-8") as handle:
+                password = handle.readline().rstrip("\r\n")
+        except OSError as error:
+            raise HubError("password_file", f"Cannot read the password file {args.password_file}: {error.strerror}.") from None
+    else:
+        import getpass
+
+        password = getpass.getpass(f"New password for agent {args.agent_id}: ")
+        try:
+            check_strength(password)
+        except WeakPassword as error:
+            raise HubError("weak_password", str(error)) from None
+        if getpass.getpass("The same password again: ") != password:
+            raise HubError("password_mismatch", "The two passwords differ; nothing was changed.")
+    try:
+        return hash_password(password)
+    except WeakPassword as error:
+        raise HubError("weak_password", str(error)) from None
+
+
+def cmd_agent_add(args: argparse.Namespace) -> int:
+    from hub.agents import add_agent
+
+    password_hash = _new_password(args)
+    with _db(args, create=True) as db:
+        add_agent(db, args.agent_id, args.first_name, password_hash, _now(), agency=args.agency)
+    print(f"agent {args.agent_id} ({args.first_name}) added; they log in at /console")
+    return 0
+
+
+def cmd_agent_list(args: argparse.Namespace) -> int:
+    from hub.agents import list_agents
+
+    with _db(args) as db:
+        rows = list_agents(db)
+    if args.json:
+        for row in rows:
+            print(_json_line(row))
+    else:
+        print(_table(rows, ["id", "first_name", "agency", "status", "created_at", "disabled_at"]))
+    return 0
+
+
+def cmd_agent_disable(args: argparse.Namespace) -> int:
+    from hub.agents import disable_agent
+
+    with _db(args) as db:
+        disable_agent(db, args.agent_id, _now())
+    print(f"agent {args.agent_id}: disabled, console sessions closed")
+    return 0
+
+
+def cmd_agent_password(args: argparse.Namespace) -> int:
+    from hub.agents import set_password
+
+    password_hash = _new_password(args)
+    with _db(args) as db:
+        set_password(db, args.agent_id, password_hash)
+    print(f"agent {args.agent_id}: new password set, console sessions closed")
     return 0
 
 
@@ -328,6 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--busy-timeout", type=_positive_seconds, default=5.0, metavar="SECONDS",  # hub.db's REQUEST_BUSY_TIMEOUT_SECONDS
                        help="how long a request waits for the database before answering 503 (default 5; "
                             "keep it below the kiosks' read timeout, 10 s by default)")
+    serve.add_argument("--console-session-hours", type=_positive_minutes, default=8, metavar="HOURS",
+                       help="an agent's console session ends this long after login (default 8)")
+    serve.add_argument("--console-idle-minutes", type=_positive_minutes, default=30, metavar="MINUTES",
+                       help="an agent's console session ends after this long without a request (default 30)")
+    serve.add_argument("--call-alert-minutes", type=_positive_minutes, default=3, metavar="MINUTES",
+                       help="the console highlights a call still waiting after this long (default 3)")
 
     kiosk = commands.add_parser("kiosk", help="register kiosks, rotate or revoke their tokens")
     kiosk_commands = kiosk.add_subparsers(dest="kiosk_command", required=True, metavar="COMMAND")
@@ -355,6 +434,25 @@ def build_parser() -> argparse.ArgumentParser:
     call_list.add_argument("--call-stale-minutes", type=_positive_minutes, default=10, metavar="MINUTES",  # hub.calls.STALE_AFTER
                            help="calls older than this are stale, not live (default 10: the kiosks' default call expiry)")
     call_list.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+
+    agent = commands.add_parser("agent", help="agents of the web console: add, list, disable, reset a password")
+    agent_commands = agent.add_subparsers(dest="agent_command", required=True, metavar="COMMAND")
+    password_help = "read the password from the first line of this file instead of asking for it"
+    agent_add = command(agent_commands, "add", cmd_agent_add,
+                        "add an agent; the password (10 characters or more) is asked twice, without echo")
+    agent_add.add_argument("agent_id", metavar="NAME", help="login name, also recorded as assisted_by on kiosks")
+    agent_add.add_argument("--first-name", required=True, help="what the kiosk shows: \"<first name> arrive\"")
+    agent_add.add_argument("--agency", help="the agent's agency (default: every agency)")
+    agent_add.add_argument("--password-file", help=password_help)
+    agent_list = command(agent_commands, "list", cmd_agent_list, "the agents and whether they can log in")
+    agent_list.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    agent_disable = command(agent_commands, "disable", cmd_agent_disable,
+                            "the agent can no longer log in; their open sessions end at once")
+    agent_disable.add_argument("agent_id", metavar="NAME")
+    agent_password = command(agent_commands, "password", cmd_agent_password,
+                             "give an agent a new password (also enables a disabled agent); their sessions end")
+    agent_password.add_argument("agent_id", metavar="NAME")
+    agent_password.add_argument("--password-file", help=password_help)
 
     session = commands.add_parser("session", help="workshop sessions: add, cancel, list")
     session_commands = session.add_subparsers(dest="session_command", required=True, metavar="COMMAND")

@@ -27,6 +27,8 @@ from hub import __version__
 from hub.actions import apply_action, fingerprint
 from hub.calls import call_status
 from hub.catalog import CatalogCache, etag_matches, upcoming_sessions
+from hub.console import mount_console
+from hub.console.web import ConsoleSettings
 from hub.db import REQUEST_BUSY_TIMEOUT_SECONDS, is_busy, session_db
 from hub.errors import BadRequest, Forbidden, HubError, Rejected, Unauthorized
 from hub.kiosks import authenticate, record_heartbeat
@@ -195,8 +197,11 @@ def _check_kiosk(raw: dict, kiosk: dict) -> None:
         )
 
 
-def create_app(db_path: Path | str, busy_timeout: float = REQUEST_BUSY_TIMEOUT_SECONDS) -> FastAPI:
-    """The API on `db_path`; each request waits at most `busy_timeout` seconds for the database."""
+def create_app(db_path: Path | str, busy_timeout: float = REQUEST_BUSY_TIMEOUT_SECONDS, console: dict | None = None) -> FastAPI:
+    """The API on `db_path`; each request waits at most `busy_timeout` seconds for the database.
+
+    `console`: ConsoleSettings fields for the agents' console (e.g. session_lifetime, idle_timeout).
+    """
     db_path = Path(db_path)
 
     def session_db_for_request(deadline: float | None = None):
@@ -415,6 +420,7 @@ def create_app(db_path: Path | str, busy_timeout: float = REQUEST_BUSY_TIMEOUT_S
         await run_in_threadpool(store)
         return JSONResponse({"status": "ok"})
 
+    mount_console(app, ConsoleSettings(db_path, busy_timeout, **(console or {})))  # the agents' web console, /console
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

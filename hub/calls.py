@@ -45,8 +45,8 @@ def call_status(db: Database, call_id: str, kiosk_id: str | None = None) -> dict
     return _public({"id": row[0], "status": row[1], "agent_first_name": row[2]})
 
 
-def acknowledge(db: Database, call_id: str, agent_first_name: str, now: datetime) -> dict:
-    """An agent takes the call; the kiosk then shows "<first name> arrive"."""
+def acknowledge(db: Database, call_id: str, agent_first_name: str, now: datetime, agent_id: str | None = None) -> dict:
+    """An agent takes the call; the kiosk then shows "<first name> arrive". `agent_id`: the console's agent."""
     try:
         first_name = check_name(agent_first_name)
     except RuleError:
@@ -59,19 +59,20 @@ def acknowledge(db: Database, call_id: str, agent_first_name: str, now: datetime
             raise HubError("call_resolved", f"The assistance call {call_id} is already resolved; it cannot be acknowledged again.")
         # Another agent may take over an acknowledged call: the kiosk shows whoever is coming now.
         db.execute(
-            """UPDATE assistance_calls SET status = 'acknowledged', agent_first_name = ?,
+            """UPDATE assistance_calls SET status = 'acknowledged', agent_first_name = ?, acknowledged_by = ?,
                    acknowledged_at = coalesce(acknowledged_at, ?) WHERE id = ?""",
-            [first_name, rfc3339(now), call_id],
+            [first_name, agent_id, rfc3339(now), call_id],
         )
     return call_status(db, call_id)
 
 
-def resolve(db: Database, call_id: str, now: datetime) -> dict:
-    """The tenant has been helped; resolving twice is harmless."""
+def resolve(db: Database, call_id: str, now: datetime, agent_id: str | None = None) -> dict:
+    """The tenant has been helped; resolving twice is harmless (the first resolver is kept)."""
     with write_transaction(db):
         cursor = db.execute(
-            "UPDATE assistance_calls SET status = 'resolved', resolved_at = coalesce(resolved_at, ?) WHERE id = ?",
-            [rfc3339(now), call_id],
+            """UPDATE assistance_calls SET status = 'resolved', resolved_at = coalesce(resolved_at, ?),
+                   resolved_by = CASE WHEN status = 'resolved' THEN resolved_by ELSE ? END WHERE id = ?""",
+            [rfc3339(now), agent_id, call_id],
         )
         if cursor.rowcount == 0:
             raise _unknown(call_id)

@@ -78,6 +78,37 @@ def add_session(db: Database, **fields) -> dict:
     return row
 
 
+def update_session(db: Database, now: datetime, **fields) -> dict:
+    """Replaces a session's details (see `session_row`); the catalogue's ETag follows its content.
+
+    A capacity below the confirmed bookings is refused (`capacity_below_bookings`); a larger one
+    confirms the first wait-listed bookings, in line order, as a cancellation would.
+    """
+    row = session_row(**fields)
+    with write_transaction(db):
+        known = db.execute("SELECT cancelled_at FROM sessions WHERE id = ?", [row["id"]]).fetchone()
+        if known is None:
+            raise NotFound("unknown_session", f"There is no session with id {row['id']!r}.")
+        if known[0] is not None:
+            raise HubError("session_cancelled", f"The session {row['id']!r} is cancelled; it can no longer be changed.")
+        confirmed = db.execute(
+            "SELECT count(*) FROM bookings WHERE session_id = ? AND status = 'confirmed'", [row["id"]]
+        ).fetchone()[0]
+        if row["capacity"] < confirmed:
+            raise HubError(
+                "capacity_below_bookings",
+                f"The session {row['id']!r} has {confirmed} confirmed booking(s); its capacity cannot go below that.",
+            )
+        db["sessions"].update(row["id"], row)
+        db.execute(
+            """UPDATE bookings SET status = 'confirmed', confirmed_at = ?
+               WHERE seq IN (SELECT seq FROM bookings WHERE session_id = ? AND status = 'waitlisted'
+                             ORDER BY seq LIMIT ?)""",
+            [rfc3339(now), row["id"], row["capacity"] - confirmed],
+        )
+    return row
+
+
 def cancel_session(db: Database, session_id: str, now: datetime) -> None:
     """Cancelled sessions leave the catalogue; their bookings stay, for agents to call people."""
     with write_transaction(db):

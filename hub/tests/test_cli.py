@@ -193,6 +193,6 @@ def _commands(parser, prefix=()):
 def test_readme_documents_every_command():
     text = README.read_text(encoding="utf-8")
     commands = list(_commands(build_parser()))
-    assert len(commands) == 11
+    assert len(commands) == 15
     for command in commands:
         assert f"`{command}" in text, f"hub/README.md does not document `{command}`"

@@ -31,6 +31,15 @@ def module_hub(tmp_path_factory) -> HubProcess:
     process.stop()
 
 
+@pytest.fixture(scope="module")
+def bare_module_hub(tmp_path_factory) -> HubProcess:
+    """One hub without demo data for a whole test module: for tests that count everything they see."""
+    process = HubProcess(tmp_path_factory.mktemp("hub"))
+    process.start()
+    yield process
+    process.stop()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield

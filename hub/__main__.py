@@ -80,6 +80,15 @@ def _json_line(row: dict) -> str:
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
+def _print_rows(args: argparse.Namespace, rows: list[dict], columns: list[str]) -> None:
+    """What the list commands print: JSON lines with --json, else a table of `columns`."""
+    if args.json:
+        for row in rows:
+            print(_json_line(row))
+    else:
+        print(_table(rows, columns))
+
+
 # --- serve -------------------------------------------------------------------------------------
 
 
@@ -211,13 +220,9 @@ def cmd_kiosk_list(args: argparse.Namespace) -> int:
 
     with _db(args) as db:
         rows = list_kiosks(db)
-    if args.json:
-        for row in rows:
-            print(_json_line(row))
-    else:
-        print(_table(rows, ["id", "agency", "status", "last_heartbeat_at", "version", "queue_depth",
-                            "oldest_pending_age_seconds", "stuck_count", "rejected_count", "last_sync_at",
-                            "free_disk_bytes", "speech_available"]))
+    _print_rows(args, rows, ["id", "agency", "status", "last_heartbeat_at", "version", "queue_depth",
+                             "oldest_pending_age_seconds", "stuck_count", "rejected_count", "last_sync_at",
+                             "free_disk_bytes", "speech_available"])
     return 0
 
 
@@ -256,12 +261,9 @@ def cmd_call_list(args: argparse.Namespace) -> int:
 
     with _db(args) as db:
         rows = open_calls(db, _now(), timedelta(minutes=args.call_stale_minutes))
-    if args.json:
-        for row in rows:
-            print(_json_line(row))
-    else:
-        shown = [{**row, "stale": "yes" if row["stale"] else "no"} for row in rows]
-        print(_table(shown, ["id", "kiosk_id", "status", "stale", "agent_first_name", "called_at", "language", "reason", "screen"]))
+    if not args.json:
+        rows = [{**row, "stale": "yes" if row["stale"] else "no"} for row in rows]
+    _print_rows(args, rows, ["id", "kiosk_id", "status", "stale", "agent_first_name", "called_at", "language", "reason", "screen"])
     return 0
 
 
@@ -309,11 +311,7 @@ def cmd_agent_list(args: argparse.Namespace) -> int:
 
     with _db(args) as db:
         rows = list_agents(db)
-    if args.json:
-        for row in rows:
-            print(_json_line(row))
-    else:
-        print(_table(rows, ["id", "first_name", "agency", "status", "created_at", "disabled_at"]))
+    _print_rows(args, rows, ["id", "first_name", "agency", "status", "created_at", "disabled_at"])
     return 0
 
 
@@ -373,11 +371,7 @@ def cmd_session_list(args: argparse.Namespace) -> int:
 
     with _db(args) as db:
         rows = list_sessions(db, _now(), include_past=args.all)
-    if args.json:
-        for row in rows:
-            print(_json_line(row))
-    else:
-        print(_table(rows, ["id", "topic", "format", "starts_at", "agency", "place", "capacity", "confirmed", "waitlisted", "cancelled_at"]))
+    _print_rows(args, rows, ["id", "topic", "format", "starts_at", "agency", "place", "capacity", "confirmed", "waitlisted", "cancelled_at"])
     return 0
 
 

@@ -5,7 +5,6 @@ Plain Python over the database (no web framework), for the command line and the 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,6 +12,7 @@ from sqlite_utils import Database
 
 from hub.db import write_transaction
 from hub.errors import HubError, NotFound
+from hub.kiosks import hash_token
 from hub.passwords import dummy_hash, verify_password
 from hub.rules import RuleError, check_identifier, check_name
 from hub.timeutil import rfc3339
@@ -93,7 +93,7 @@ def open_session(db: Database, agent_id: str, now: datetime, lifetime: timedelta
     with write_transaction(db):
         db.execute("DELETE FROM console_sessions WHERE expires_at < ?", [rfc3339(now)])  # housekeeping
         db["console_sessions"].insert({
-            "token_hash": hashlib.sha256(token.encode("utf-8")).hexdigest(),
+            "token_hash": hash_token(token),
             "agent_id": agent_id,
             "csrf_token": secrets.token_urlsafe(32),
             "created_at": rfc3339(now),

@@ -7,14 +7,17 @@ error pages and its security headers. Shared helpers for pages live in hub/conso
 from __future__ import annotations
 
 import importlib
+import sqlite3
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.console.web import STATIC_DIR, ConsoleForbidden, ConsoleSettings, LoginRequired, error_page, login_url, see_other
+from hub.db import is_busy
 
 # Each module has `router = APIRouter(prefix="/console")`; a page not written yet is skipped.
 PAGE_MODULES = ("auth", "calls", "kiosks", "requests", "workshops", "stats")
@@ -96,3 +99,29 @@ def mount_console(app: FastAPI, settings: ConsoleSettings) -> None:
         messages = {404: "Cette page n'existe pas.", 405: "Cette action n'est pas possible ici."}
         message = messages.get(exc.status_code, "La console n'a pas pu répondre.")
         return error_page(request, message, exc.status_code)
+
+    # A hand-edited address (a filter too long, say), a busy database or a bug: a French page too.
+    api_invalid = app.exception_handlers[RequestValidationError]
+    api_database_error = app.exception_handlers[sqlite3.OperationalError]
+    api_unexpected = app.exception_handlers[Exception]
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if not _is_console(request) or request.url.path.startswith("/console/api/"):
+            return await api_invalid(request, exc)
+        return error_page(request, "L'adresse de cette page n'est pas valable. Revenez à la page précédente, puis recommencez.", 400)
+
+    @app.exception_handler(sqlite3.OperationalError)
+    async def database_error(request: Request, exc: sqlite3.OperationalError) -> Response:
+        if not _is_console(request) or request.url.path.startswith("/console/api/"):
+            return await api_database_error(request, exc)
+        if not is_busy(exc):
+            return await unexpected(request, exc)
+        return error_page(request, "Le serveur est très occupé. Rien n'a été changé : réessayez dans quelques secondes.", 503)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        answer = await api_unexpected(request, exc)  # logs the error
+        if not _is_console(request) or request.url.path.startswith("/console/api/"):
+            return answer
+        return error_page(request, "La console a rencontré un problème. Rechargez la page ; si cela recommence, prévenez l'informatique.", 500)

@@ -21,7 +21,7 @@ from hub.agents import check_login, close_session, open_session
 from hub.console.web import (
     SESSION_COOKIE,
     Agent,
-    checked_form,
+    CheckedForm,
     check_origin,
     console_db,
     render,
@@ -141,10 +141,10 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, agent: Agent) -> Response:
-    await checked_form(request, agent)
+def logout(request: Request, agent: Agent, _: CheckedForm) -> Response:
     with console_db(request) as db:
         close_session(db, agent["session"])
+    settings(request).flashes.pop(agent["session"], None)
     response = see_other("/console/login")
     response.delete_cookie(SESSION_COOKIE, path="/console")
     return response

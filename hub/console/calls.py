@@ -11,16 +11,13 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from hub.calls import acknowledge, open_calls, resolve
-from hub.console.web import Agent, checked_form, console_db, error_page, flash, render, render_text, see_other, settings
+from hub.console.web import Agent, CheckedForm, console_db, error_page, flash, language_name, render, render_text, see_other, settings
 from hub.errors import HubError
 from hub.timeutil import utc_now
 
 router = APIRouter(prefix="/console")
-
-LANGUAGE_NAMES = {"fr": "français", "en": "anglais", "es": "espagnol", "pt": "portugais"}
 
 
 def live_calls(request: Request, now: datetime) -> list[dict]:
@@ -32,7 +29,7 @@ def live_calls(request: Request, now: datetime) -> list[dict]:
     for call in calls:
         called_at = datetime.fromisoformat(call["called_at"])
         call["agency"] = agencies.get(call["kiosk_id"])
-        call["language_name"] = LANGUAGE_NAMES.get(call["language"], call["language"])
+        call["language_name"] = language_name(call["language"])
         call["waiting_seconds"] = (now - called_at).total_seconds()
         call["late"] = call["status"] == "waiting" and not call["stale"] and now - called_at > alert_after
     calls.sort(key=lambda call: (call["stale"], call["status"] != "waiting", call["called_at"]))
@@ -68,14 +65,10 @@ def _answer(request: Request, agent: dict, message: str, ok: bool = True) -> Res
 
 
 @router.post("/calls/{call_id}/acknowledge")
-async def acknowledge_call(request: Request, call_id: str, agent: Agent) -> Response:
-    await checked_form(request, agent)
-    def take() -> None:
+def acknowledge_call(request: Request, call_id: str, agent: Agent, _: CheckedForm) -> Response:
+    try:
         with console_db(request) as db:
             acknowledge(db, call_id, agent["first_name"], utc_now(), agent_id=agent["id"])
-
-    try:
-        await run_in_threadpool(take)
     except HubError as error:
         if error.status == 404:
             return error_page(request, "Cet appel n'existe pas.", 404, agent)
@@ -84,14 +77,10 @@ async def acknowledge_call(request: Request, call_id: str, agent: Agent) -> Resp
 
 
 @router.post("/calls/{call_id}/resolve")
-async def resolve_call(request: Request, call_id: str, agent: Agent) -> Response:
-    await checked_form(request, agent)
-    def close() -> None:
+def resolve_call(request: Request, call_id: str, agent: Agent, _: CheckedForm) -> Response:
+    try:
         with console_db(request) as db:
             resolve(db, call_id, utc_now(), agent_id=agent["id"])
-
-    try:
-        await run_in_threadpool(close)
     except HubError:
         return error_page(request, "Cet appel n'existe pas.", 404, agent)
     return _answer(request, agent, "Appel terminé.")

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlite_utils import Database
 
-from hub.console.web import Agent, checked_form, console_db, flash, paris_time, render, see_other
-from hub.console.workshops import LANGUAGE_NAMES, chosen_agency, known_agencies
+from hub.console.web import Agent, CheckedForm, console_db, flash, language_name, paris_time, render, see_other
+from hub.console.workshops import chosen_agency, known_agencies
 from hub.db import write_transaction
 from hub.timeutil import rfc3339, utc_now
 
@@ -62,7 +62,7 @@ def account_requests(db: Database, status: str = "new", agency: str | None = Non
         row.update({key: payload.get(key) for key in
                     ("tenant_ref", "surname", "birth_date", "email", "mobile", "language", "assisted_by")})
         row["agency"] = row["agency"] or NO_AGENCY
-        row["language_name"] = LANGUAGE_NAMES.get(row["language"], row["language"])
+        row["language_name"] = language_name(row["language"])
         requests.append(row)
     return requests
 
@@ -92,10 +92,10 @@ def mark_processed(db: Database, action_id: str, agent_id: str, now: datetime) -
     return True
 
 
-def mark_new(db: Database, action_id: str) -> None:
-    """Undoes a mark made by mistake: the request is new again."""
+def mark_new(db: Database, action_id: str) -> bool:
+    """Undoes a mark made by mistake: the request is new again; False when it was not marked processed."""
     with write_transaction(db):
-        db.execute("DELETE FROM account_request_status WHERE action_id = ?", [action_id])
+        return db.execute("DELETE FROM account_request_status WHERE action_id = ?", [action_id]).rowcount > 0
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -175,8 +175,7 @@ def requests_csv_export(request: Request, agent: Agent, status: Annotated[str, Q
 
 
 @router.post("/requests/{action_id}/processed")
-async def mark_request_processed(request: Request, action_id: str, agent: Agent) -> Response:
-    form = await checked_form(request, agent)
+def mark_request_processed(request: Request, action_id: str, agent: Agent, form: CheckedForm) -> Response:
     with console_db(request) as db:
         known = mark_processed(db, action_id, agent["id"], utc_now())
     if known:
@@ -187,11 +186,13 @@ async def mark_request_processed(request: Request, action_id: str, agent: Agent)
 
 
 @router.post("/requests/{action_id}/new")
-async def mark_request_new(request: Request, action_id: str, agent: Agent) -> Response:
-    form = await checked_form(request, agent)
+def mark_request_new(request: Request, action_id: str, agent: Agent, form: CheckedForm) -> Response:
     with console_db(request) as db:
-        mark_new(db, action_id)
-    flash(request, agent, "La demande est de nouveau dans « Nouvelles ».")
+        was_processed = mark_new(db, action_id)
+    if was_processed:
+        flash(request, agent, "La demande est de nouveau dans « Nouvelles ».")
+    else:
+        flash(request, agent, "Cette demande n'est pas marquée comme traitée. Rechargez la page.", "error")
     return see_other(_back_to("processed", form))
 
 

@@ -24,7 +24,7 @@ from sqlite_utils import Database
 
 from hub.console.chart import Series, stacked_bars
 from hub.console.requests import NO_AGENCY, csv_response, csv_text
-from hub.console.web import Agent, console_db, duration, paris_time, render
+from hub.console.web import Agent, console_db, duration, paris_time, render, whole_number
 from hub.console.workshops import chosen_agency, known_agencies
 from hub.timeutil import PARIS, utc_key, utc_now
 
@@ -232,7 +232,8 @@ def stats_csv(db: Database, now: datetime, weeks: int, agency: str | None) -> st
 
 
 def _weeks(value: str) -> int:
-    return min(max(int(value), 1), MAX_WEEKS) if value.isdigit() else DEFAULT_WEEKS
+    count = whole_number(value)
+    return DEFAULT_WEEKS if count is None else min(max(count, 1), MAX_WEEKS)
 
 
 @router.get("/stats")

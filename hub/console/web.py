@@ -11,8 +11,7 @@ A page module looks like this (see hub/console/calls.py):
         return render(request, "requests.html", agent, active="requests", rows=rows)
 
     @router.post("/requests/{action_id}/done")
-    async def mark_done(request: Request, action_id: str, agent: Agent):
-        form = await checked_form(request, agent)     # 403 unless the CSRF token is right
+    def mark_done(request: Request, action_id: str, agent: Agent, form: CheckedForm):  # 403 unless the CSRF token is right
         ...
         flash(request, agent, "Demande marquée comme traitée.")
         return see_other("/console/requests")
@@ -24,7 +23,6 @@ goes in hub/console/static/, styles in console.css.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +40,7 @@ from sqlite_utils import Database
 from starlette.datastructures import FormData
 
 from hub.db import REQUEST_BUSY_TIMEOUT_SECONDS, session_db, write_transaction
+from hub.kiosks import hash_token
 from hub.timeutil import PARIS, rfc3339, utc_now
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -98,10 +97,6 @@ def console_db(request: Request) -> Iterator[Database]:
         yield db
 
 
-def hash_session_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def _login_required(request: Request) -> LoginRequired:
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return LoginRequired(path)
@@ -118,7 +113,7 @@ def current_agent(request: Request) -> dict:
         raise _login_required(request)
     config = settings(request)
     now = utc_now()
-    token_hash = hash_session_token(token)
+    token_hash = hash_token(token)
     with console_db(request) as db:
         row = db.execute(
             """SELECT s.csrf_token, s.last_seen_at, s.expires_at, a.id, a.first_name, a.agency, a.disabled_at
@@ -167,6 +162,29 @@ async def checked_form(request: Request, agent: dict) -> FormData:
     sent = form.get("csrf_token") or request.headers.get(CSRF_HEADER)
     check_csrf(request, agent, sent if isinstance(sent, str) else None)
     return form
+
+
+async def _checked_form(request: Request, agent: Agent) -> FormData:
+    return await checked_form(request, agent)
+
+
+# The form as a dependency: the route can then be a plain `def`, which FastAPI runs in a worker
+# thread, so that its database work (which may wait for a lock) never holds up the event loop.
+CheckedForm = Annotated[FormData, Depends(_checked_form)]
+
+
+def whole_number(text: str) -> int | None:
+    """A number typed in plain digits (0-9, at most 9 of them); None for anything else ('²', '-3', '8.5')."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+LANGUAGE_NAMES = {"fr": "Français", "en": "Anglais", "es": "Espagnol", "pt": "Portugais"}
+
+
+def language_name(code: str | None) -> str:
+    """'Espagnol' for 'es'; an unknown code as it is."""
+    return LANGUAGE_NAMES.get(code, code or "—")
 
 
 # --- messages and answers -------------------------------------------------------------------------

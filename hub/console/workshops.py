@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from sqlite_utils import Database
 
 from hub.catalog import add_session, cancel_session, list_sessions, update_session
-from hub.console.web import Agent, checked_form, console_db, flash, render, see_other
+from hub.console.web import LANGUAGE_NAMES, Agent, CheckedForm, console_db, flash, language_name, render, see_other, whole_number
 from hub.db import write_transaction
 from hub.errors import HubError
 from hub.rules import LANGUAGES, TOPIC_KINDS, RuleError, check_text
@@ -39,9 +39,9 @@ TOPIC_NAMES = {
 }
 KIND_NAMES = {"general": "Ateliers généraux", "specific": "Ateliers spécifiques"}
 FORMAT_NAMES = {"individual": "Individuel", "group": "En groupe"}
-LANGUAGE_NAMES = {"fr": "Français", "en": "Anglais", "es": "Espagnol", "pt": "Portugais"}
 MAX_CAPACITY = 200
 MAX_MINUTES = 8 * 60
+MAX_AHEAD = timedelta(days=2 * 365)  # a date further off is a typo (2062 for 2026)
 PAST_DAYS_SHOWN = 60
 
 _TIME = re.compile(r"(\d{1,2})\s*[:hH]\s*(\d{2})?")
@@ -151,6 +151,8 @@ def read_session_form(form, now: datetime) -> SessionForm:
     starts_at = datetime.combine(day, start, tzinfo=PARIS) if day and start else None
     if starts_at and starts_at <= now:
         errors["date"] = "Cette date et cette heure sont déjà passées. Choisissez un moment à venir."
+    elif starts_at and starts_at > now + MAX_AHEAD:
+        errors["date"] = "Cette date est dans plus de deux ans. Vérifiez l'année."
     for name, example in (("place", "Agence Centre Ouest — salle 2"), ("agency", "Centre Ouest")):
         try:
             values[name] = check_text(values[name], 120)
@@ -159,7 +161,7 @@ def read_session_form(form, now: datetime) -> SessionForm:
                 "blank_field": f"Indiquez {'le lieu' if name == 'place' else 'l’agence'}, par exemple : {example}.",
                 "too_long": "Ce texte est trop long : 120 caractères au plus.",
             }.get(error.code, "Ce texte contient un caractère invisible (retour à la ligne, tabulation) : retapez-le.")
-    capacity = int(values["capacity"]) if values["capacity"].isdigit() else None
+    capacity = whole_number(values["capacity"])
     if capacity is None:
         errors["capacity"] = "Indiquez le nombre de places, en chiffres (par exemple 8)."
     elif capacity < 1:
@@ -235,7 +237,7 @@ def describe(session: dict) -> dict:
     """Adds what the templates show: French topic, format, language and date."""
     session["topic_name"] = TOPIC_NAMES.get(session["topic"], session["topic"])
     session["format_name"] = FORMAT_NAMES.get(session["format"], session["format"])
-    session["language_name"] = LANGUAGE_NAMES.get(session["language"], session["language"])
+    session["language_name"] = language_name(session["language"])
     session["when"] = french_datetime(session["starts_at"]) + " – " + f"{paris_moment(session['ends_at']):%H:%M}"
     return session
 
@@ -325,8 +327,8 @@ def new_workshop_form(request: Request, agent: Agent) -> Response:
 
 
 @router.post("/workshops/new")
-async def create_workshop(request: Request, agent: Agent) -> Response:
-    form = read_session_form(await checked_form(request, agent), utc_now())
+def create_workshop(request: Request, agent: Agent, posted: CheckedForm) -> Response:
+    form = read_session_form(posted, utc_now())
     with console_db(request) as db:
         session_id = save_session(db, form, utc_now()) if form.fields else None
         if session_id is None:
@@ -367,8 +369,7 @@ def _edit_refused(session: dict, now: datetime) -> str:
 
 
 @router.post("/workshops/{session_id}/edit")
-async def edit_workshop(request: Request, session_id: str, agent: Agent) -> Response:
-    posted = await checked_form(request, agent)
+def edit_workshop(request: Request, session_id: str, agent: Agent, posted: CheckedForm) -> Response:
     now = utc_now()
     with console_db(request) as db:
         session = session_with_bookings(db, session_id)
@@ -387,8 +388,7 @@ async def edit_workshop(request: Request, session_id: str, agent: Agent) -> Resp
 
 
 @router.post("/workshops/{session_id}/cancel")
-async def cancel_workshop(request: Request, session_id: str, agent: Agent) -> Response:
-    await checked_form(request, agent)
+def cancel_workshop(request: Request, session_id: str, agent: Agent, _: CheckedForm) -> Response:
     now = utc_now()
     with console_db(request) as db:
         session = session_with_bookings(db, session_id)
@@ -403,8 +403,7 @@ async def cancel_workshop(request: Request, session_id: str, agent: Agent) -> Re
 
 
 @router.post("/workshops/{session_id}/attendance")
-async def attendance(request: Request, session_id: str, agent: Agent) -> Response:
-    form = await checked_form(request, agent)
+def attendance(request: Request, session_id: str, agent: Agent, form: CheckedForm) -> Response:
     choice = {"came": True, "absent": False, "unmarked": None}
     mark = str(form.get("attended") or "")
     if mark not in choice:

@@ -4,13 +4,19 @@
     console = ConsoleClient(hub)
     console.login("marie")                    # asserts it landed on the console
     page = console.get("/console")
-    console.post("/console/calls/<id>/acknowledge")   # the page's csrf_token added
+    console.post("/console/calls/<id>/acknowledge")   # the page's csrf_token added, the 303 not followed
+    page = console.submit("/console/requests/<id>/processed")  # posts, then follows the 303 like a browser
+
+    agent = log_in(hub, "mdupont", "Marie", agency="Béarn")     # add_agent + login in one step
+    assert "Demande marquée" in text_of(page.text)
 """
 
 from __future__ import annotations
 
+import functools
+import html
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import requests
 
@@ -19,15 +25,22 @@ from tests.hubproc import HTTP_TIMEOUT, HubProcess
 PASSWORD = "correct horse battery"
 
 
+@functools.cache
+def _password_hash(password: str) -> str:
+    """One hash per test password: scrypt is slow on purpose, and the salt does not matter here."""
+    from hub.passwords import hash_password
+
+    return hash_password(password)
+
+
 def add_agent(hub: HubProcess, agent_id: str, first_name: str, password: str = PASSWORD, agency: str | None = None) -> None:
     """Adds an agent straight into the hub's database (the CLI has its own tests)."""
     from hub.agents import add_agent as add
     from hub.db import open_hub_db
-    from hub.passwords import hash_password
 
     db = open_hub_db(hub.db_path)
     try:
-        add(db, agent_id, first_name, hash_password(password), datetime.now(timezone.utc), agency=agency)
+        add(db, agent_id, first_name, _password_hash(password), datetime.now(timezone.utc), agency=agency)
     finally:
         db.close()
 
@@ -72,3 +85,42 @@ class ConsoleClient:
             assert self.csrf_token, "no page with a csrf_token was fetched yet"
             data.setdefault("csrf_token", self.csrf_token)
         return self.http.post(self.url(path), data=data, timeout=HTTP_TIMEOUT, allow_redirects=False, **kwargs)
+
+    def submit(self, path: str, data: dict | None = None, *, csrf: bool = True) -> requests.Response:
+        """POSTs the form and, after a 303, GETs the page it leads to (where the flash message is)."""
+        answer = self.post(path, data, csrf=csrf)
+        if answer.status_code == 303:
+            return self.get(answer.headers["location"])
+        return answer
+
+
+def log_in(hub: HubProcess, agent_id: str, first_name: str, agency: str | None = None) -> ConsoleClient:
+    """A new agent, logged in."""
+    add_agent(hub, agent_id, first_name, agency=agency)
+    browser = ConsoleClient(hub)
+    browser.login(agent_id)
+    return browser
+
+
+def text_of(page: str) -> str:
+    """The page's visible text, tags dropped and spaces collapsed, for plain assertions."""
+    without_tags = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style|title)\b.*?</\1>", " ", page, flags=re.S))
+    return re.sub(r"\s+", " ", html.unescape(without_tags)).strip()
+
+
+def start_session_now(hub: HubProcess, session_id: str, started_ago_minutes: int = 30) -> None:
+    """Moves a session's start into the past (test set-up: bookings are only taken before the start)."""
+    from hub.db import connect, write_transaction
+    from hub.timeutil import PARIS, utc_key
+
+    starts = datetime.now(timezone.utc) - timedelta(minutes=started_ago_minutes)
+    db = connect(hub.db_path)
+    try:
+        with write_transaction(db):
+            db.execute(
+                "UPDATE sessions SET starts_at = ?, ends_at = ?, starts_utc = ? WHERE id = ?",
+                [starts.astimezone(PARIS).isoformat(timespec="seconds"),
+                 (starts + timedelta(hours=2)).astimezone(PARIS).isoformat(timespec="seconds"), utc_key(starts), session_id],
+            )
+    finally:
+        db.close()

@@ -45,7 +45,7 @@ def session_hash(console: ConsoleClient) -> str:
 
 def test_password_hash_carries_scrypt_parameters_and_a_salt():
     first, second = hash_password("a long password"), hash_password("a long password")
-    assert first.startswith("scrypt$32768$8$1$") and first != second
+    assert first.startswith("scrypt$32768$8$3$") and first != second
     assert verify_password("a long password", first)
     assert not verify_password("a long passwore", first)
     assert not verify_password("a long password", "not a hash")
@@ -120,7 +120,8 @@ def test_repeated_failures_slow_down_further_tries(tmp_path):
 # --- pages behind the login ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/console", "/console/kiosks"])
+@pytest.mark.parametrize("path", ["/console", "/console/kiosks", "/console/requests", "/console/requests.csv",
+                                  "/console/workshops", "/console/workshops/new", "/console/stats", "/console/stats.csv"])
 def test_pages_redirect_to_login_when_logged_out(console_hub, path):
     answer = requests.get(console_hub.url + path, allow_redirects=False, timeout=HTTP_TIMEOUT)
     assert answer.status_code == 303
@@ -147,6 +148,18 @@ def test_console_pages_carry_security_headers(console_hub):
     assert headers["x-frame-options"] == "DENY"
     assert headers["referrer-policy"] == "same-origin"
     assert headers["cache-control"] == "no-store"
+
+
+def test_hand_edited_addresses_get_a_french_page(console_hub):
+    console = ConsoleClient(console_hub)
+    console.login("marie")
+    for path, status in [("/console/stats?weeks=²", 200),                # not a number: the default period
+                         ("/console/stats?weeks=99999", 400),            # longer than any period
+                         ("/console/requests?agency=" + "x" * 200, 400)]:
+        answer = console.get(path)
+        assert answer.status_code == status and answer.headers["content-type"].startswith("text/html"), path
+        if status == 400:
+            assert "L&#39;adresse de cette page n&#39;est pas valable." in answer.text
 
 
 def test_demo_data_adds_no_agent(console_hub):

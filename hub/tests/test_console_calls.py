@@ -47,7 +47,7 @@ def test_new_call_is_listed_with_kiosk_agency_reason_and_language(module_hub, ki
     assert summary["status"] == "waiting" and summary["kiosk_id"] == "kiosk-calls" and summary["agency"] == "Béarn"
     page = console.get("/console").text
     assert f'id="call-{call_id}"' in page
-    for shown in ("kiosk-calls", "Béarn", "Inscription à un atelier (étape : review)", "Langue : espagnol", "En attente"):
+    for shown in ("kiosk-calls", "Béarn", "Inscription à un atelier (étape : review)", "Langue : Espagnol", "En attente"):
         assert shown in page and shown in data["html"]
     console.post(f"/console/calls/{call_id}/resolve")
 

@@ -6,16 +6,13 @@ import io
 import pytest
 
 from hub.console.requests import spreadsheet_safe
-from hub.tests.console_pages import log_in, text_of
-from tests.hubproc import HubProcess, make_action, post_action
+from hub.tests.consoleclient import log_in, text_of
+from tests.hubproc import make_action, post_action
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    process = HubProcess(tmp_path_factory.mktemp("hub"))
-    process.start()
-    yield process
-    process.stop()
+def hub(bare_module_hub):
+    return bare_module_hub
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +76,10 @@ def test_a_mistaken_mark_can_be_undone(hub, agent, kiosks):
     agent.get("/console/requests")
     agent.submit(f"/console/requests/{action_id}/processed")
     page = agent.submit(f"/console/requests/{action_id}/new")
-    assert page.status_code == 200
+    assert page.status_code == 200 and "La demande est de nouveau dans « Nouvelles »." in text_of(page.text)
     assert f'id="request-{action_id}"' in agent.get("/console/requests").text
+    again = agent.submit(f"/console/requests/{action_id}/new")  # a second click, or a stale page
+    assert "Cette demande n'est pas marquée comme traitée. Rechargez la page." in text_of(again.text)
 
 
 def test_csv_opens_in_french_excel_and_cannot_run_formulas(hub, agent, kiosks):

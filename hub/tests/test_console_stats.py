@@ -10,17 +10,14 @@ import pytest
 from hub.console.chart import Series, describe, nice_ceiling, stacked_bars
 from hub.console.stats import last_weeks
 from hub.db import connect, write_transaction
-from hub.tests.console_pages import log_in, start_session_now, text_of
+from hub.tests.consoleclient import log_in, start_session_now, text_of
 from hub.timeutil import rfc3339
-from tests.hubproc import HubProcess, make_action, post_action
+from tests.hubproc import make_action, post_action
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    process = HubProcess(tmp_path_factory.mktemp("hub"))
-    process.start()
-    yield process
-    process.stop()
+def hub(bare_module_hub):
+    return bare_module_hub
 
 
 def send(hub, auth, action_type: str, payload: dict) -> str:

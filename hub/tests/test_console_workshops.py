@@ -5,18 +5,15 @@ from datetime import date, timedelta
 import pytest
 import requests
 
-from hub.tests.console_pages import log_in, start_session_now, text_of
-from tests.hubproc import HTTP_TIMEOUT, HubProcess, make_action, post_action
+from hub.tests.consoleclient import log_in, start_session_now, text_of
+from tests.hubproc import HTTP_TIMEOUT, make_action, post_action
 
 AGENCY = "Centre Ouest"
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
-    process = HubProcess(tmp_path_factory.mktemp("hub"))
-    process.start()
-    yield process
-    process.stop()
+def hub(bare_module_hub):
+    return bare_module_hub
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +101,8 @@ def test_a_wrong_form_gets_kind_messages_keeps_what_was_typed_and_creates_nothin
     ({"date": "31/02/2027"}, "Indiquez la date de la séance, par exemple 02/12/2026."),
     ({"start": "8:00", "end": "18:00"}, "Une séance dure 8 heures au plus."),
     ({"capacity": "0"}, "Il faut au moins 1 place."),
+    ({"capacity": "²"}, "Indiquez le nombre de places, en chiffres (par exemple 8)."),
+    ({"date": "31/12/9999"}, "Cette date est dans plus de deux ans. Vérifiez l'année."),
     ({"place": "  "}, "Indiquez le lieu"),
 ])
 def test_each_wrong_field_is_explained(agent, changes, message):

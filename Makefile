@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
 
-.PHONY: run test test-full bench deps system-deps hub clean
+.PHONY: run test test-full bench deps system-deps hub clean locales locales-compiled
 
 run: deps
 	@bash deploy/demo.sh
@@ -28,7 +28,7 @@ test-full:
 bench: deps
 	@$(PY) -m bench
 
-deps: system-deps $(STAMP)
+deps: system-deps $(STAMP) locales-compiled
 
 system-deps:
 	@bash deploy/system-deps.sh
@@ -38,6 +38,29 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
+
+# Translations (README, "Languages and translations"). `make locales` extracts every
+# tenant-facing text into kiosk.pot and merges it into each catalogue (kept translations stay);
+# the .mo files the kiosk reads are built from the .po files, and are not in git.
+LOCALE_DIR := assets/locale
+LANGUAGES := en es pt
+PYBABEL := PYTHONPATH=. $(VENV)/bin/pybabel -q
+MO_FILES := $(foreach lang,$(LANGUAGES),$(LOCALE_DIR)/$(lang)/LC_MESSAGES/kiosk.mo)
+
+locales: $(STAMP)
+	@mkdir -p $(LOCALE_DIR)
+	@$(PYBABEL) extract -F babel.cfg -k N_ -k tr -k translate --add-location=file --no-wrap \
+		--project="Lobby kiosk" -o $(LOCALE_DIR)/kiosk.pot .
+	@for lang in $(LANGUAGES); do \
+		$(PYBABEL) update -i $(LOCALE_DIR)/kiosk.pot -d $(LOCALE_DIR) -D kiosk -l $$lang \
+			--init-missing --ignore-obsolete --ignore-pot-creation-date --no-wrap || exit 1; \
+	done
+	@$(MAKE) --no-print-directory locales-compiled
+
+locales-compiled: $(MO_FILES)
+
+$(LOCALE_DIR)/%/LC_MESSAGES/kiosk.mo: $(LOCALE_DIR)/%/LC_MESSAGES/kiosk.po | $(STAMP)
+	@$(PYBABEL) compile -D kiosk -i $< -o $@
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -25,12 +25,25 @@ def configure_kivy(windowed: bool) -> None:
 
     Config.remove_section("input")          # drop Kivy's default providers (see kivy.ini)
     Config.read(str(ROOT / "config" / "kivy.ini"))
+    use_legible_font(Config)
     if windowed:
         Config.set("graphics", "fullscreen", "0")
         Config.set("graphics", "borderless", "0")
         Config.set("graphics", "show_cursor", "1")
         Config.set("graphics", "width", "1280")
         Config.set("graphics", "height", "800")
+
+
+def use_legible_font(Config) -> None:
+    """Atkinson Hyperlegible (assets/fonts) as Kivy's default font: every label uses it."""
+    from kiosk.geometry import FONT_BOLD, FONT_NAME, FONT_REGULAR
+
+    regular, bold = str(FONT_REGULAR), str(FONT_BOLD)
+    Config.set("kivy", "default_font", repr([FONT_NAME, regular, regular, bold, bold]))
+    if "kivy.core.text" in sys.modules:     # Kivy's text was imported first: register it now
+        from kivy.core.text import DEFAULT_FONT, LabelBase
+
+        LabelBase.register(DEFAULT_FONT, regular, regular, bold, bold)
 
 
 def main(argv=None) -> int:

@@ -6,13 +6,14 @@ set -euo pipefail
 packages=(
   python3-venv          # the .venv
   xvfb xauth            # a virtual screen for tests and screen-less machines
-  espeak-ng             # speech (pyttsx3 drives libespeak-ng)
-  alsa-utils            # aplay, to play synthesised speech
+  espeak-ng espeak-ng-data   # read-aloud: kiosk/speech.py runs the espeak-ng command line
+  alsa-utils            # aplay, plays what espeak-ng says ([speech] player_command, device)
   libmtdev1             # Kivy's touch input on Linux
   libgl1 libgl1-mesa-dri libegl1 libx11-6 libxrender1   # GL and X runtime for Kivy's SDL2 window
   sqlite3               # the sqlite3 shell, for IT looking into the outbox
   xdotool               # tests: real keys and clicks sent to the full-screen kiosk (test_lockdown.py)
   zbar-tools            # tests: decode the QR codes the kiosk draws (test_receipts.py)
+  pulseaudio            # tests: a null sink that plays in real time, so speech can be cut mid-sentence (tests/soundsink.py)
   chromium chromium-driver   # tests: a real browser on the hub's agent console (tests/test_console_browser.py)
 )
 

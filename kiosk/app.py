@@ -10,6 +10,14 @@ What screens and KV use:
 - properties: language, text_scale, high_contrast, speech_on, theme, languages, current_screen,
   online, waiting, call_state, call_agent_name, call_repeated, idle_warning, idle_seconds_left,
   landlord_name, agency_name, logo_source, services.
+- read-aloud: `app.speech` (kiosk/speech.py), `app.say(text, personal=False)` (only while
+  speech_on), `app.speak_screen()`, `app.repeat_speech()`; screens/readaloud.py decides when.
+- without sight (screens/focus.py): `app.focus` (keypad focus, its ring; keys reach it before
+  the lock-down swallows them), `app.explore` (touch to hear; reset with the visitor).
+- agent mode (kiosk/agentmode.py, screens/agent.py): `app.agent` (passcode, lockout, re-lock),
+  `app.brand_touch(...)` (the 3 s hold on the logo), `app.start_assisted_journey(screen, step)`,
+  `app.assisted_by` (the helping agent's id, copied to `services.assisted_by`, wiped with the
+  visitor), `app.site` / `app.change_site(...)` (default language, speech volume; kiosk/site.py).
 - event `on_visitor_reset`: dispatched by the wipe, for what is not a screen (the speech queue
   binds it to empty itself: `app.bind(on_visitor_reset=speech.clear)`).
 """
@@ -20,6 +28,7 @@ import logging
 import math
 import sys
 import time
+from dataclasses import replace
 from typing import Callable
 
 from kivy.app import App
@@ -74,6 +83,7 @@ def x11_display_size() -> tuple[int, int] | None:
 _cover_the_display()
 
 from kivy.core.window import Window  # noqa: E402 - created at this import, after _cover_the_display
+from kivy.metrics import Metrics  # noqa: E402
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
                              StringProperty)
 from kivy.uix.modalview import ModalView
@@ -81,20 +91,27 @@ from kivy.uix.screenmanager import NoTransition
 from kivy.uix.textinput import TextInput
 
 from kiosk import __version__
+from kiosk.agentmode import AgentMode, HoldGesture
 from kiosk.assistance import Assistance
 from kiosk.config import Config
 from kiosk.i18n import translate
 from kiosk.idle import EXPIRED, WARNING, IdleTimer
 from kiosk.outbox import OutboxError, StorageNotDurable
 from kiosk.services import Services
+from kiosk.site import SiteSettings, SiteStore
+from kiosk.speech import Speech
+from kiosk.geometry import font_scale
 from kiosk.theme import HIGH_CONTRAST, TEXT_SCALES, default_theme
 from screens import SCREEN_NAMES, screen_class
 from screens.base import KioskScreen
+from screens.focus import FocusNavigator
+from screens.readaloud import ReadAloud
 from screens.widgets import IdleWarning, KioskRoot, LanguageChooser
 
 log = logging.getLogger(__name__)
 
 HOME = "home"
+AGENT = "agent"
 # Keys that would leave the kiosk or open something a tenant must not see: Escape (Kivy
 # closes the app), F1 (Kivy's settings panel), F11 (full screen), Alt+F4, every function key.
 ESCAPE = 27
@@ -117,7 +134,9 @@ class KioskApp(App):
     languages = ListProperty(["fr"])                # offered, from the config
     text_scale = NumericProperty(1.0)
     high_contrast = BooleanProperty(False)
-    speech_on = BooleanProperty(False)              # read the screen aloud (the engine comes later)
+    speech_on = BooleanProperty(False)              # read the screen aloud (kiosk/speech.py, screens/readaloud.py)
+    speech_available = BooleanProperty(False)       # espeak-ng and the player found, speech enabled
+    explore = BooleanProperty(False)                # touch to hear: first touch says, second acts (screens/focus.py)
     # rebind: KV reads app.theme.<colour>, which must follow a switch of the whole theme.
     theme = ObjectProperty(None, rebind=True)
     # The idle warning ("Vous êtes toujours là ?") and its countdown.
@@ -127,23 +146,36 @@ class KioskApp(App):
     agency_name = StringProperty("")
     logo_source = StringProperty("")
     services = ObjectProperty(None)
+    # The agent guiding this visitor's journey (agent mode's "Parcours accompagné"); "" alone.
+    assisted_by = StringProperty("")
 
     __events__ = ("on_visitor_reset",)
 
     def __init__(self, config: Config, windowed: bool = False,
-                 clock: Callable[[], float] = time.monotonic, **kwargs):
+                 clock: Callable[[], float] = time.monotonic,
+                 agent_clock: Callable[[], float] = time.time, **kwargs):
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.windowed = windowed
         self.languages = list(config.kiosk.languages)
-        self.language = config.kiosk.default_language
+        # Agent mode (kiosk/agentmode.py): wall clock, the lockout outlives a restart.
+        self.agent = AgentMode(config, clock=agent_clock)
+        self._agent_hold = HoldGesture(clock=agent_clock)
+        if not self.agent.enabled:
+            log.info("agent mode disabled: [agent] passcode_hash is empty in %s", config.source)
+        self.site_store = SiteStore(config)
+        self.site: SiteSettings = self.site_store.load()
+        self.language = self.site.default_language
         self.theme = default_theme(config.branding.primary_color)
         self.landlord_name = config.branding.name
         self.agency_name = config.kiosk.agency
         self.logo_source = str(config.branding.logo or "")
+        self.speech = Speech(config.speech)
+        self.speech_available = self.speech.available
         self.services = Services(config, on_status=self._on_sync_status,
                                  on_assistance=self._on_assistance,
-                                 on_action_result=self._on_action_result)
+                                 on_action_result=self._on_action_result,
+                                 speech_available=lambda: self.speech.available)
         self.assistance = Assistance(self.services.submit)
         self.idle = IdleTimer(config.kiosk.idle_timeout_seconds, config.kiosk.idle_warning_seconds,
                               clock=clock)
@@ -152,6 +184,8 @@ class KioskApp(App):
         self._language_chooser: LanguageChooser | None = None
 
     def build(self):
+        # Body text (sp(28)) made tall enough to read on this screen, before any KV sizes it.
+        Metrics.fontscale = font_scale(self.kiosk_config.screen, Window.size, Metrics.density)
         root = KioskRoot()
         screens = root.ids.screens
         # No sliding: the new screen is there at once, and no touch is lost mid-transition.
@@ -160,6 +194,8 @@ class KioskApp(App):
             screens.add_widget(screen_class(name)(name=name, services=self.services))
         screens.bind(current=self._on_current_screen)
         self.current_screen = screens.current
+        self.focus = FocusNavigator(self, root)       # keypad focus, its ring, explore mode
+        self.read_aloud = ReadAloud(self, root)       # what is said when; touches silence it
         return root
 
     @staticmethod
@@ -174,6 +210,8 @@ class KioskApp(App):
                     on_key_down=self._on_key_down)
         self.idle.touched()
         self._idle_event = Clock.schedule_interval(self.check_idle, IDLE_CHECK_SECONDS)
+        self.speech.start()
+        self._apply_site()
 
     def on_stop(self):
         Window.unbind(on_request_close=self._refuse_close, on_keyboard=self._on_keyboard,
@@ -181,6 +219,8 @@ class KioskApp(App):
         if self._idle_event is not None:
             self._idle_event.cancel()
             self._idle_event = None
+        self.read_aloud.close()
+        self.speech.stop()
         self.services.stop()
 
     def _install_settings_keys(self, window):
@@ -196,8 +236,11 @@ class KioskApp(App):
         # True stops the event: Kivy's own handlers (close on Escape, settings on F1) never run.
         return key == ESCAPE or key in FUNCTION_KEYS
 
-    def _on_key_down(self, _window, key, *args):
+    def _on_key_down(self, _window, key, _scancode=None, codepoint=None, modifiers=None, *args):
         self.visitor_active()
+        # The keypad first (its F1 help and F5 repeat too); then the lock-down swallows the rest.
+        if self.focus.key_down(key, codepoint, modifiers or []):
+            return True
         return key == ESCAPE or key in FUNCTION_KEYS
 
     # --- screens ------------------------------------------------------------------------------------
@@ -245,7 +288,22 @@ class KioskApp(App):
         self.theme = HIGH_CONTRAST if on else default_theme(self.kiosk_config.branding.primary_color)
 
     def toggle_speech(self) -> None:
-        self.speech_on = not self.speech_on
+        self.speech_on = not self.speech_on and self.speech_available
+
+    def say(self, text: str, personal: bool = False, *, interrupt: bool = True) -> None:
+        """Say `text` (already in the visitor's language) when read-aloud is on; personal text
+        (name, phone, e-mail, reference) only through a private headset."""
+        if self.speech_on:
+            self.speech.say(text, self.language, personal=personal, interrupt=interrupt)
+
+    def speak_screen(self) -> None:
+        """Say the current screen's heading, instructions, receipt and errors, top to bottom."""
+        self.read_aloud.speak_screen()
+
+    def repeat_speech(self) -> None:
+        """The "Répéter" button: the last thing said, again."""
+        if self.speech_on:
+            self.speech.repeat()
 
     def open_language_chooser(self) -> None:
         if self._language_chooser is None:
@@ -304,14 +362,17 @@ class KioskApp(App):
         self.assistance.reset()
         self._show_call()
         self._safely(lambda: self.dispatch("on_visitor_reset"), "on_visitor_reset")
-        self.language = self.kiosk_config.kiosk.default_language
+        self.agent.lock()
+        self.assisted_by = ""
+        self.language = self.site.default_language
         self.text_scale = TEXT_SCALES[0]
         self.high_contrast = False
         self.speech_on = False
+        self.explore = False
         self.idle.touched()
 
     def on_visitor_reset(self) -> None:
-        """Default handler of the event; the speech queue binds it (a later issue)."""
+        """Default handler of the event; read-aloud binds it to empty the speech queue."""
 
     @staticmethod
     def _safely(work: Callable, what: str) -> None:
@@ -324,6 +385,7 @@ class KioskApp(App):
 
     def visitor_active(self) -> None:
         """Any touch or key: the visitor is there (the warning needs "Je continue")."""
+        self.agent.touched()
         if not self.idle_warning:
             self.idle.touched()
 
@@ -336,11 +398,19 @@ class KioskApp(App):
         """Home, default settings, no call: an empty lobby needs no warning."""
         config = self.kiosk_config.kiosk
         return (self.screen_manager.current == HOME and self.root.overlay is None
-                and self.assistance.state == "" and self.language == config.default_language
-                and self.text_scale == TEXT_SCALES[0] and not self.high_contrast
+                and self.assistance.state == "" and self.language == self.site.default_language
+                and not self.assisted_by and self.text_scale == TEXT_SCALES[0] and not self.high_contrast
                 and not self.speech_on)
 
     def check_idle(self, *_args) -> None:
+        if self.agent.relock_due():
+            log.info("agent mode: %d s without a touch; locking and going home",
+                     self.agent.settings.relock_seconds)
+            self.go_home()
+            return
+        if self.agent.unlocked and self.screen_manager.current == "agent":
+            self.idle.touched()   # the panel is the agent's: their re-lock applies, not "Vous êtes toujours là ?"
+            return
         state, left = self.idle.state()
         if state == WARNING or state == EXPIRED:
             if not self.idle_warning and self.nothing_to_wipe():
@@ -368,6 +438,60 @@ class KioskApp(App):
         if self._idle_warning_widget is not None:
             self.root.hide_overlay(self._idle_warning_widget)
         self.idle_warning = False
+
+    # --- agent mode (kiosk/agentmode.py, screens/agent.py) -------------------------------------------
+
+    def brand_touch(self, phase: str, brand, touch) -> None:
+        """The top bar's logo and name: held still for 3 s, they open agent mode's unlock form.
+        Nothing shows before the form: a tenant never sees a hint of it."""
+        if not self.agent.enabled or self.current_screen == AGENT:
+            return
+        brand = brand.__self__           # KV hands over a weak proxy; grab_current is the widget
+        if phase == "down":
+            if brand.collide_point(*touch.pos) and self.root.overlay is None:
+                self._agent_hold.down(touch.uid, *touch.pos)
+                touch.grab(brand)        # its move and up reach us whatever lies above
+        elif touch.grab_current is not brand:
+            return
+        elif phase == "move":
+            self._agent_hold.move(touch.uid, *touch.pos)
+        else:
+            touch.ungrab(brand)
+            if self._agent_hold.up(touch.uid) and brand.collide_point(*touch.pos):
+                self.open_agent_mode()
+
+    def open_agent_mode(self) -> None:
+        """The unlock form, on a clean kiosk: whatever a visitor left is wiped first."""
+        self.reset_visitor()
+        self.show(AGENT)
+
+    def start_assisted_journey(self, screen: str, step: str | None = None) -> None:
+        """'Parcours accompagné': agent mode locks, the journey starts on a clean kiosk, and what
+        it queues carries the agent's id, until the visit ends (home, idle wipe)."""
+        agent_id = self.agent.agent_id
+        if not agent_id:
+            return
+        self.reset_visitor()                # locks agent mode
+        self.assisted_by = agent_id
+        self.show(screen, step=step)
+
+    def on_assisted_by(self, _app, agent_id: str) -> None:
+        self.services.assisted_by = agent_id
+
+    def change_site(self, **changes) -> None:
+        """An agent changed a site setting: saved durably, then applied. Raises OSError or
+        ValueError (nothing changed)."""
+        settings = replace(self.site, **changes)
+        self.site_store.save(settings)
+        self.site = settings
+        self._apply_site()
+
+    def _apply_site(self) -> None:
+        self.language = self.site.default_language
+        speech = getattr(self, "speech", None)
+        if speech is not None and self.site.volume_fraction is not None:
+            self._safely(lambda: setattr(speech, "default_volume", self.site.volume_fraction),
+                         "setting the speech volume")
 
     # --- calling an agent ---------------------------------------------------------------------------
 

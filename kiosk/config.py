@@ -89,6 +89,18 @@ def _colour(value: str) -> str | None:
     return None if re.fullmatch(r"#[0-9A-Fa-f]{6}", value) else 'a colour like "#005A9C"'
 
 
+def _primary_colour(value: str) -> str | None:
+    from kiosk.theme import TEXT_MINIMUM, WHITE, contrast_ratio, readable_shade
+
+    problem = _colour(value)
+    if problem is None and contrast_ratio(value, WHITE) < TEXT_MINIMUM:
+        # White text goes on it, and it fills buttons on a white page: too light fails both.
+        return (f"a colour dark enough for white text on it (contrast {TEXT_MINIMUM}:1 or more; "
+                f"this one gives {contrast_ratio(value, WHITE):.1f}:1), such as "
+                f"\"{readable_shade(value)}\", a darker shade of it")
+    return problem
+
+
 def _existing_file(value: Path) -> str | None:
     return None if value.is_file() else "a file that exists (or an empty text for none)"
 
@@ -151,7 +163,57 @@ class TenantReferenceSettings:
 class BrandingSettings:
     name: str = _key("Votre bailleur", _non_blank)
     logo: Path | None = _key(None, _existing_file, path=True)
-    primary_color: str = _key("#005A9C", _colour)
+    primary_color: str = _key("#005A9C", _primary_colour)
+
+
+
+def _player_command(value: str) -> str | None:
+    import shlex
+
+    try:
+        words = shlex.split(value)
+    except ValueError as err:
+        return f"a command line ({err})"
+    return None if words else "a command line such as \"aplay -q -D {device} -\""
+
+
+@dataclass(frozen=True)
+class SpeechSettings:
+    """Read-aloud: espeak-ng synthesises, a player (aplay) plays; kiosk/speech.py."""
+    enabled: bool = _key(True)
+    rate_wpm: int = _key(150, _between(80, 300))
+    volume: int = _key(80, _between(0, 100))
+    voice_fr: str = _key("fr-fr", _non_blank)
+    voice_en: str = _key("en-gb", _non_blank)
+    voice_es: str = _key("es", _non_blank)
+    voice_pt: str = _key("pt", _non_blank)
+    espeak_command: str = _key("espeak-ng", _non_blank)
+    player_command: str = _key("aplay -q -D {device} -", _player_command)
+    device: str = _key("default", _non_blank)
+    private_headset: bool = _key(False)
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """The physical screen: kiosk/geometry.py turns sizes in px into millimetres with it."""
+    width_mm: float = _key(476.0, _between(50, 3000))      # 21.5" 16:9 panel
+    height_mm: float = _key(268.0, _between(50, 3000))
+    width_px: int = _key(0, _at_least(0))                  # 0: the window's width
+    height_px: int = _key(0, _at_least(0))
+    viewing_distance_cm: float = _key(50.0, _between(20, 300))
+
+
+def _passcode_hash(value: str) -> str | None:
+    from kiosk.agentmode import hash_problem   # here: agentmode imports this module
+
+    return hash_problem(value) if value else None
+
+
+@dataclass(frozen=True)
+class AgentSettings:
+    passcode_hash: str = _key("", _passcode_hash)
+    relock_seconds: int = _key(120, _at_least(15))
+    lockout_base_seconds: int = _key(30, _at_least(1))
+    lockout_cap_seconds: int = _key(900, _at_least(1))
 
 
 @dataclass(frozen=True)
@@ -162,6 +224,9 @@ class Config:
     portal: PortalSettings = PortalSettings()
     tenant_reference: TenantReferenceSettings = TenantReferenceSettings()
     branding: BrandingSettings = BrandingSettings()
+    screen: ScreenSettings = ScreenSettings()
+    agent: AgentSettings = AgentSettings()
+    speech: SpeechSettings = SpeechSettings()
     source: Path | None = None  # the file this was read from; not a key
 
     @property
@@ -255,6 +320,10 @@ def _load_section(cls, raw: dict, section: str, source: Path):
 
 
 def _cross_checks(config: Config, source: Path) -> None:
+    if config.agent.lockout_cap_seconds < config.agent.lockout_base_seconds:
+        raise ConfigError(
+            f"{source}: [agent] lockout_cap_seconds: found {config.agent.lockout_cap_seconds}; "
+            f"expected at least lockout_base_seconds ({config.agent.lockout_base_seconds}).")
     if config.kiosk.default_language not in config.kiosk.languages:
         raise ConfigError(
             f"{source}: [kiosk] default_language: found '{config.kiosk.default_language}'; "

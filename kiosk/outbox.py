@@ -546,6 +546,20 @@ class Outbox:
                 (now, action_id))
             return cursor.rowcount == 1
 
+    def discard(self, action_id: str) -> bool:
+        """An agent's discard, after confirming: a rejected, stuck or expired row is deleted
+        (secure_delete overwrites it). It is never sent again.
+
+        Pending and in-flight rows cannot be discarded: they may be on their way to the hub
+        already, and are retried by themselves; an agent waits until one is stuck or rejected.
+        Returns False when the row is unknown or in another state.
+        """
+        with self._storage("discard"), self._write() as conn:
+            cursor = conn.execute(
+                f"DELETE FROM actions WHERE id = ? AND state IN ('{REJECTED}', '{STUCK}', "
+                f"'{EXPIRED}')", (action_id,))
+            return cursor.rowcount == 1
+
     def retry_soon(self, spread_seconds: float = 5.0) -> int:
         """The hub is reachable again: every pending row due within a jittered spread.
 

@@ -14,6 +14,9 @@ from kiosk.sync import SyncWorker
 
 log = logging.getLogger(__name__)
 
+# The action types whose payload records the agent who helped (API v1, `assisted_by?`).
+ASSISTED_TYPES = ("account_request", "booking")
+
 
 class Services:
     def __init__(self, config: Config, **callbacks: Callable):
@@ -21,6 +24,8 @@ class Services:
         self._callbacks = callbacks
         self.outbox: Outbox | None = None
         self.worker: SyncWorker | None = None
+        # The agent guiding this visitor's journey (agent mode); "" when the tenant is alone.
+        self.assisted_by = ""
 
     def start(self) -> None:
         """Open the outbox (this thread's connection), start syncing. Sends a crash left in
@@ -32,7 +37,10 @@ class Services:
 
     def submit(self, type: str, payload: dict, action_id: str | None = None) -> Action:
         """Queue a tenant's action durably, then wake the worker. Raises EnqueueFailed.
-        action_id: given when it must derive from the reference shown (kiosk/references.py)."""
+        action_id: given when it must derive from the reference shown (kiosk/references.py).
+        During an assisted journey, account requests and bookings carry `assisted_by`."""
+        if self.assisted_by and type in ASSISTED_TYPES:
+            payload = {**payload, "assisted_by": self.assisted_by}
         action = self.outbox.enqueue(type, payload, action_id=action_id)
         self.worker.wake()
         return action

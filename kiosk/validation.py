@@ -152,15 +152,13 @@ _MOBILE_NOT_DIGITS = N_("Le numéro de portable contient « {char} ». Écrivez 
                         "des chiffres, comme 06 12 34 56 78.")
 _MOBILE_LENGTH = N_("Le numéro de portable a 10 chiffres. Vous en avez écrit {count}. "
                     "Écrivez 10 chiffres, comme 06 12 34 56 78.")
-_MOBILE_LANDLINE = N_("Le numéro de portable que vous avez écrit est un téléphone fixe. "
-                      "Écrivez le numéro de votre portable : il commence par 06 ou 07, "
-                      "comme 06 12 34 56 78.")
-_MOBILE_NOT_MOBILE = N_("Le numéro de portable que vous avez écrit ne peut pas recevoir de SMS. "
-                        "Écrivez le numéro de votre portable : il commence par 06 ou 07, "
-                        "comme 06 12 34 56 78.")
+_MOBILE_LANDLINE = N_("Le numéro de portable est celui d'un téléphone fixe. Écrivez le numéro "
+                      "de votre portable. Il commence par 06 ou 07, comme 06 12 34 56 78.")
+_MOBILE_NOT_MOBILE = N_("Le numéro de portable ne peut pas recevoir de SMS. Écrivez le numéro "
+                        "de votre portable. Il commence par 06 ou 07, comme 06 12 34 56 78.")
 _MOBILE_UNKNOWN = N_("Le numéro de portable n'existe pas. Vérifiez les chiffres. "
                      "Écrivez 10 chiffres, comme 06 12 34 56 78.")
-_MOBILE_BAD_COUNTRY = N_("Le numéro de portable a un indicatif de pays qui n'existe pas. "
+_MOBILE_BAD_COUNTRY = N_("Le numéro de portable commence mal. "
                          "Vérifiez les chiffres après le +, comme +33 6 12 34 56 78.")
 
 
@@ -227,13 +225,13 @@ _EMAIL_EMPTY = N_("Votre adresse e-mail est vide. Écrivez-la en entier, "
 _EMAIL_SPACE = N_("Votre adresse e-mail contient un espace. Enlevez les espaces, "
                   "par exemple : marie.dupont@gmail.com.")
 _EMAIL_NO_AT = N_("Votre adresse e-mail n'a pas de @. Écrivez le @ entre votre nom et "
-                  "la messagerie, par exemple : marie.dupont@gmail.com.")
+                  "la fin de l'adresse, par exemple : marie.dupont@gmail.com.")
 _EMAIL_MANY_AT = N_("Votre adresse e-mail a plusieurs @. Gardez un seul @, "
                     "par exemple : marie.dupont@gmail.com.")
 _EMAIL_NOTHING_BEFORE_AT = N_("Votre adresse e-mail n'a rien avant le @. Écrivez votre nom "
                               "avant le @, par exemple : marie.dupont@gmail.com.")
-_EMAIL_NOTHING_AFTER_AT = N_("Votre adresse e-mail n'a rien après le @. Écrivez la messagerie "
-                             "après le @, par exemple : marie.dupont@gmail.com.")
+_EMAIL_NOTHING_AFTER_AT = N_("Votre adresse e-mail n'a rien après le @. Écrivez la fin de "
+                             "l'adresse après le @, par exemple : marie.dupont@gmail.com.")
 _EMAIL_NO_DOT_AFTER_AT = N_("Votre adresse e-mail n'a pas de point après le @. Écrivez la fin "
                             "de l'adresse, par exemple : marie.dupont@gmail.com.")
 _EMAIL_BAD_DOT = N_("Votre adresse e-mail a un point mal placé. Vérifiez les points : pas au "

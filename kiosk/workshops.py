@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.i18n import N_, translate
-from kiosk.receipts import plain_datetime
+from kiosk.receipts import plain_date, plain_time
 
 PICTURES = Path(__file__).resolve().parent.parent / "assets" / "pictures"
 
@@ -100,8 +100,11 @@ def seats_text(session, language: str) -> str:
 
 
 def when_text(session, language: str) -> str:
-    """"mardi 3 décembre, 14 h", capitalised as the first words of a line."""
-    text = plain_datetime(session.starts_at, language)
+    """"Mardi 3 décembre, 14 h 30", capitalised as the first words of a line; the time holds
+    together on one line at any text size ("14 h 30", "2:30 pm", no-break spaces)."""
+    when = session.starts_at
+    time = plain_time(when, language).replace(" ", "\u00a0")
+    text = f"{plain_date(when, language)}, {time}"
     return text[:1].upper() + text[1:]
 
 

@@ -4,7 +4,7 @@
 import importlib
 
 # Every screen the app builds, in this order; "home" first (the screen shown at start).
-SCREEN_NAMES = ("home", "account", "booking", "cancel")
+SCREEN_NAMES = ("home", "account", "booking", "cancel", "agent")
 
 
 def screen_class(name: str):

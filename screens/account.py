@@ -30,8 +30,8 @@ DELIVERY_MESSAGES = {
     "pending": N_("Elle part maintenant."),
     "offline": N_("La demande partira dès que la borne aura du réseau."),
     "delivered": N_("Demande bien reçue."),
-    "rejected": N_("Votre demande n'a pas pu être acceptée. "
-                   "Un agent va vous aider : touchez « Appeler un agent »."),
+    "rejected": N_("Votre demande n'a pas pu être acceptée. Un agent peut vous aider. "
+                   "Touchez « Appeler un agent », en bas à droite."),
 }
 NEXT_STEP_EMAIL = N_("Vous allez recevoir un e-mail. Ouvrez-le et touchez le lien pour activer "
                      "votre compte. Ensuite, choisissez votre mot de passe chez vous, en sécurité.")

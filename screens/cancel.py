@@ -25,7 +25,7 @@ from screens.base import KioskScreen
 STATUS_MESSAGES = {
     "waiting": N_("La borne l'enverra dès que possible."),
     "cancelled": N_("C'est fait : votre inscription est annulée. Votre place va à quelqu'un d'autre."),
-    "noted": N_("L'agence a reçu votre demande. Votre inscription sera annulée dès qu'elle arrivera."),
+    "noted": N_("L'agence a reçu votre demande. Votre inscription sera bientôt annulée."),
 }
 
 

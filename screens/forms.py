@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.app import App
 from kivy.clock import Clock
-from kivy.core.text import Label as CoreLabel
+from kivy.core.text import DEFAULT_FONT, Label as CoreLabel
+from kivy.core.text.markup import MarkupLabel
 from kivy.graphics import ClearBuffers, ClearColor, Color, Fbo, Line, Rectangle, RoundedRectangle
 from kivy.graphics.texture import Texture
 from kivy.lang import Builder
@@ -35,9 +37,11 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.textinput import TextInput
 from kivy.uix.vkeyboard import VKeyboard
 from kivy.uix.widget import Widget
+from kivy.utils import escape_markup
 
 from kiosk.i18n import N_, translate
 from kiosk.receipts import qr_matrix
+from screens.fit import text_height
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYBOARDS_DIR = ROOT / "assets" / "keyboards"
@@ -47,12 +51,19 @@ KEYBOARD_KINDS = ("azerty", "email", "numpad")
 # Words written on the keyboard's keys (the JSON layouts hold these French msgids).
 KEY_TEXTS = (N_("Effacer"), N_("Espace"), N_("Suivant"), N_("OK"), N_("Majuscule"),
              N_("Tout en majuscules"))
-# A picture beside the word, for those who read little; DejaVu Sans has these glyphs.
+# A picture beside the word, for those who read little. The keys are written in the kiosk's
+# font (Kivy's default, assets/fonts); these symbols, which it lacks, in DejaVu Sans (KEY_FONT).
 KEY_ICONS = {"backspace": "\u232b", "shift": "\u21e7", "capslock": "\u21ea"}
 KEY_FONT = "data/fonts/DejaVuSans.ttf"
-KEY_HEIGHT = 80          # dp: every key is a full touch target (five rows of 110 would not fit)
-KEY_GAP = 2              # dp around each key
-BOARD_PADDING = 4        # dp above and below the keys
+KEY_HEIGHT = 68          # dp: every key is a full touch target, 17 mm (five rows of 110 would not fit)
+# dp, with larger text or a call's status in the bar: the field and its label keep their room
+# above five rows (61 dp is still 15 mm: tests/test_touch_targets_ui.py).
+COMPACT_KEY_HEIGHT = 61
+# A field's texts never shrink below this (times their 100 % size) to fit above a keyboard;
+# below 1 only at 200 % with a call's status in the bar too.
+SMALLEST_FIELD_SCALE = 0.8
+KEY_GAP = 6.5            # dp around each key: 3 mm or more between two keys
+BOARD_PADDING = 6        # dp above and below the keys
 MAX_KEY_WIDTH = 170      # dp per column: a numpad stays a pad, centred, not a 1280 px wide strip
 
 
@@ -94,7 +105,36 @@ class FormField(BoxLayout):
     keyboard = OptionProperty("azerty", options=KEYBOARD_KINDS)
     max_length = NumericProperty(0)
     focused = BooleanProperty(False)     # read-only mirror of the input's focus, for KV
-    input_font_cap = NumericProperty(1e6)   # set by its FormScroll: the box must fit in the view
+    text_scale = NumericProperty(1.0)    # the visitor's text size (forms.kv: app.text_scale)
+    room = NumericProperty(0)            # the height its FormScroll shows; 0: no limit
+    # What the label, box and error are drawn at: text_scale, or less (SMALLEST_FIELD_SCALE) so
+    # that all three fit in `room` while typed in (a keyboard out leaves little; the label stays).
+    font_scale = NumericProperty(1.0)
+
+    def on_kv_post(self, base_widget) -> None:
+        fit = Clock.create_trigger(self._fit, -1)
+        for name in ("text_scale", "room", "width", "focused"):
+            self.fbind(name, fit)
+        self.ids.label_text.fbind("text", fit)
+        self.ids.error_label.fbind("text", fit)
+        self._fit()
+
+    def _fit(self, *_args) -> None:
+        scale = self.text_scale
+        # Only the field being typed in: the rest of the form stays still.
+        if self.focused and self.room > 0 and self.width > 1:
+            while scale > SMALLEST_FIELD_SCALE and self._height_at(scale) > self.room:
+                scale = max(SMALLEST_FIELD_SCALE, scale - 0.1)
+        self.font_scale = scale
+
+    def _height_at(self, scale: float) -> float:
+        """The field's height with its texts at this scale (sizes as in forms.kv)."""
+        box = self.ids.input
+        label, error = self.ids.label_text.text, self.ids.error_label.text
+        return (text_height(label, sp(28) * scale, self.width, bold=True)
+                + text_height("Ég", sp(32) * scale, 10000) + box.padding[1] + box.padding[3]
+                + text_height(error, sp(26) * scale, self.width, bold=True)
+                + 2 * self.spacing)
 
     def focus(self) -> None:
         """Give this field the focus: the keyboard follows, and the form scrolls to it."""
@@ -180,14 +220,15 @@ class FormScroll(ScrollView):
         self.fbind("size", self._trigger_show)
         box.fbind("height", self._trigger_show)
         self.fbind("height", self._fit_inputs)
+        self.fbind("padding", self._fit_inputs)
 
     def _fit_inputs(self, *_args) -> None:
-        # With the biggest text and the keyboard out, a text box could be taller than the room
-        # left above the keyboard: its letters shrink to fit, never below their 100 % size.
-        cap = max(sp(32), (self.height - dp(48)) / 1.2)
+        # With the biggest text and the keyboard out, a field could be taller than the room
+        # left above the keyboard: its texts shrink to fit (FormField.font_scale).
+        room = self.height - dp(12)      # the view, less a margin (the box's padding scrolls away)
         for node in self.content.walk(restrict=True):
             if isinstance(node, FormField):
-                node.input_font_cap = cap
+                node.room = max(1, room)
 
     def _sync_box(self, *_args):
         self.content.spacing = self.spacing
@@ -240,14 +281,16 @@ class FormScroll(ScrollView):
             return
         if widget.get_root_window() is None:
             return
-        if isinstance(widget, FormField) and widget.height > self.height - dp(24):
+        if isinstance(widget, FormField) and widget.height > self.height:
             widget = widget.ids.input      # no room for all of it: the box typed in comes first
         if self.content._trigger_layout.is_triggered:
             # Positions are stale until the form is laid out: try again next frame (scroll_to
             # would retry by itself, but later, for whatever widget was wanted back then).
             self._trigger_show()
             return
-        self.scroll_to(widget, padding=12, animate=False)      # padding in dp
+        # Some space around it where there is room (scroll_to takes its padding in dp).
+        spare = max(0.0, (self.height - widget.height) / 2 / dp(1))
+        self.scroll_to(widget, padding=min(12.0, spare), animate=False)
 
 
 class KioskKeyboard(VKeyboard):
@@ -262,6 +305,7 @@ class KioskKeyboard(VKeyboard):
     field = ObjectProperty(None, allownone=True)   # the FormField typed into; None = hidden
     has_next = BooleanProperty(False)
     board_height = NumericProperty(0)              # the keyboard's height while shown
+    compact = BooleanProperty(False)               # shorter keys (forms.kv says when)
     # Colours, set from app.theme in forms.kv.
     board_color = ColorProperty([0.93, 0.93, 0.93, 1])
     key_color = ColorProperty([1, 1, 1, 1])
@@ -285,7 +329,7 @@ class KioskKeyboard(VKeyboard):
         kwargs.setdefault("do_rotation", False)
         kwargs.setdefault("do_scale", False)
         kwargs.setdefault("size_hint", (1, None))
-        kwargs.setdefault("font_name", KEY_FONT)
+        kwargs.setdefault("font_name", DEFAULT_FONT)     # VKeyboard's own default is DejaVu Sans
         self._keys: dict = {}          # (row, index) -> ((x, y, w, h), text shown, text texture)
         self._board = None
         self._screens: list = []
@@ -297,6 +341,7 @@ class KioskKeyboard(VKeyboard):
                      "switched_on_color", "text_scale", "language", "has_next"):
             self.fbind(name, redraw)
         self.fbind("layout", self._update_board_height)
+        self.fbind("compact", self._update_board_height)
         self._update_board_height()
 
     # --- following the fields ----------------------------------------------------------------
@@ -377,7 +422,14 @@ class KioskKeyboard(VKeyboard):
 
     def _update_board_height(self, *_args) -> None:
         rows = self.available_layouts.get(self.layout, {}).get("rows", 5)
-        self.board_height = rows * dp(KEY_HEIGHT + 2 * KEY_GAP) + 2 * dp(BOARD_PADDING)
+        key_height = COMPACT_KEY_HEIGHT if self.compact else KEY_HEIGHT
+        self.board_height = rows * dp(key_height + 2 * KEY_GAP) + 2 * dp(BOARD_PADDING)
+
+    def on_field(self, _keyboard, field) -> None:
+        # While a keyboard is out the bars make room (widgets.kv: KioskRoot.keyboard_out).
+        root = getattr(App.get_running_app(), "root", None)
+        if root is not None and hasattr(root, "keyboard_out"):
+            root.keyboard_out = field is not None
 
     # --- keys ----------------------------------------------------------------------------------
 
@@ -510,7 +562,7 @@ class KioskKeyboard(VKeyboard):
         self._keys.clear()
         self.background_key_layer.clear()
         width, height = int(self.width), int(self.height)
-        if height < dp(KEY_HEIGHT) or width < 1:
+        if height < dp(COMPACT_KEY_HEIGHT) or width < 1:
             return       # hidden: nothing to draw
         board = Fbo(size=(width, height))
         radius = dp(10)
@@ -591,8 +643,14 @@ class KioskKeyboard(VKeyboard):
 
 
 def _text_texture(text: str, font_name: str, font_size: float, bold: bool):
-    label = CoreLabel(text=text, font_name=font_name, font_size=font_size, bold=bold,
-                      color=(1, 1, 1, 1))
+    if text[:1] in KEY_ICONS.values():
+        # The symbol in the font that has it, the word in the kiosk's font.
+        text = f"[font={KEY_FONT}]{text[0]}[/font]{escape_markup(text[1:])}"
+        label = MarkupLabel(text=text, font_name=font_name, font_size=font_size, bold=bold,
+                            color=(1, 1, 1, 1))
+    else:
+        label = CoreLabel(text=text, font_name=font_name, font_size=font_size, bold=bold,
+                          color=(1, 1, 1, 1))
     label.refresh()
     return label.texture
 

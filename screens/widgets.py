@@ -15,6 +15,7 @@ from kivy.properties import (BooleanProperty, ColorProperty, NumericProperty, Ob
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
 from kiosk.outbox import OutboxError
@@ -34,6 +35,8 @@ class KioskRoot(FloatLayout):
     full-screen overlay. Every touch reaches the app first, as a sign the visitor is there."""
 
     overlay = ObjectProperty(None, allownone=True)
+    # An on-screen keyboard is out (screens/forms.py): the bars make room for the field.
+    keyboard_out = BooleanProperty(False)
 
     def show_overlay(self, widget) -> None:
         if self.overlay is widget:
@@ -50,19 +53,33 @@ class KioskRoot(FloatLayout):
     def on_touch_down(self, touch):
         if _ignored(touch):
             return True
-        App.get_running_app().visitor_active()
+        app = App.get_running_app()
+        app.visitor_active()
+        if self._focus(app) is not None and app.focus.touch_down(touch):
+            return True                  # explore mode: this touch only says the control
         return super().on_touch_down(touch)
 
     def on_touch_move(self, touch):
         if _ignored(touch):
             return True
-        App.get_running_app().visitor_active()
+        app = App.get_running_app()
+        app.visitor_active()
+        if self._focus(app) is not None and app.focus.touch_move(touch):
+            return True
         return super().on_touch_move(touch)
 
     def on_touch_up(self, touch):
         if _ignored(touch):
             return True
+        app = App.get_running_app()
+        if self._focus(app) is not None and app.focus.touch_up(touch):
+            return True
         return super().on_touch_up(touch)
+
+    @staticmethod
+    def _focus(app):
+        """The keypad navigator (screens/focus.py), which also handles explore mode."""
+        return getattr(app, "focus", None)
 
 
 class Overlay(FloatLayout):
@@ -154,6 +171,16 @@ class ToolIcon(Drawing):
             Line(ellipse=(cx - r * 0.45, cy - r, r * 0.9, 2 * r), width=dp(1.5))
             Line(points=[cx - r, cy, cx + r, cy], width=dp(1.5))
             Line(points=[cx, cy - r, cx, cy + r], width=dp(1.5))
+        elif self.icon == "explore":       # a finger touching, with sound waves above it
+            tip = y + h * 0.55
+            Line(points=[cx, y + h * 0.05, cx, tip], width=dp(4), cap="round")
+            for radius in (w * 0.2, w * 0.36):
+                Line(ellipse=(cx - radius, tip - radius, 2 * radius, 2 * radius, -60, 60),
+                     width=dp(2))
+        elif self.icon == "repeat":        # a circular arrow: once more
+            Line(ellipse=(cx - r, cy - r, 2 * r, 2 * r, 40, 330), width=dp(2.2))
+            Triangle(points=[cx - r * 0.75, cy + r * 0.25, cx - r * 0.1, cy + r * 1.05,
+                             cx + r * 0.35, cy + r * 0.3])
 
 
 class Face(Drawing):
@@ -191,6 +218,16 @@ class ToolButton(ButtonBehavior, BoxLayout):
     text = StringProperty("")
     icon = StringProperty("")     # "text_size" | "contrast" | "speech" | "language"
     active = BooleanProperty(False)
+
+
+class ChoiceButton(ToggleButton):
+    """One answer of a choice (yes / no): "down" shows the answer given, which KV sets from the
+    screen's value (`state: "down" if root.consent is True else "normal"`). Pressing does not
+    turn it on, unlike Kivy's ToggleButton: the answer is given on release, over the button, so
+    a finger that slides off leaves the answer and its picture as they were."""
+
+    def _do_press(self):
+        pass
 
 
 class FaceButton(ButtonBehavior, BoxLayout):

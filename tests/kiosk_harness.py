@@ -13,6 +13,9 @@ import main as kiosk_main
 
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 WINDOW_SIZE = (1280, 800)     # the kiosk's 15" screen (config/kivy.ini in windowed mode)
+# The test screen's picture area: 1280 x 800 on a 15.4" 16:10 panel (3.87 px/mm), written as
+# [screen] in every test config, so that tests measure text and touch targets in millimetres.
+TEST_SCREEN_MM = (331.0, 207.0)
 
 
 def write_config(tmp_path: Path, hub_url: str, token: str | None, *, kiosk_id: str = "kiosk-test",
@@ -40,6 +43,12 @@ heartbeat_seconds = 5
 retry_base_seconds = 0.2
 retry_cap_seconds = 2.0
 
+[screen]
+width_mm = {TEST_SCREEN_MM[0]}
+height_mm = {TEST_SCREEN_MM[1]}
+width_px = {WINDOW_SIZE[0]}
+height_px = {WINDOW_SIZE[1]}
+
 [branding]
 name = "Office Test de l'Habitat"
 logo = "{Path(kiosk_main.ROOT) / 'assets' / 'logo-demo.png'}"
@@ -49,9 +58,10 @@ logo = "{Path(kiosk_main.ROOT) / 'assets' / 'logo-demo.png'}"
 
 
 class KioskHarness:
-    def __init__(self, config, *, windowed: bool = True, clock=None):
+    def __init__(self, config, *, windowed: bool = True, clock=None, agent_clock=None):
         """windowed=False: the app behaves as on a terminal (refuses close requests) in this
-        test window; clock: the idle timer's clock (a FakeClock drives the idle warning)."""
+        test window; clock: the idle timer's clock (a FakeClock drives the idle warning);
+        agent_clock: agent mode's wall clock (lockout, re-lock, the 3 s hold)."""
         kiosk_main.configure_kivy(windowed=True)
         from kivy.base import EventLoop
         from kivy.core.window import Window
@@ -66,6 +76,8 @@ class KioskHarness:
         self.window = Window
         self.event_loop = EventLoop
         extra = {} if clock is None else {"clock": clock}
+        if agent_clock is not None:
+            extra["agent_clock"] = agent_clock
         self.app = KioskApp(config, windowed=windowed, **extra)
         self.app.services.start()
         try:

@@ -140,7 +140,7 @@ def test_new_account_by_touch_reaches_the_hub(kiosk, hub):
     touch(kiosk, "where_reference_next_button")
     step_is(kiosk, "email_check")
     assert kiosk.text("email_question_label") == \
-        "Avez-vous une adresse e-mail que vous pouvez ouvrir maintenant ?"
+        "Avez-vous une adresse e-mail que vous pouvez ouvrir maintenant\u00a0?"
     kiosk.screenshot("account-3-email-check")
     touch(kiosk, "email_yes_button")
     step_is(kiosk, "details")
@@ -218,7 +218,8 @@ def test_wrong_details_are_shown_under_each_field(kiosk):
     assert "00123456" in kiosk.widget("tenant_ref_field").error
     assert "portable" in kiosk.widget("email_field").error
     assert kiosk.widget("surname_field").error == ""
-    assert kiosk.text("consent_error_label") == "Touchez « Oui, j'accepte » pour continuer, ou « Non »."
+    assert kiosk.text("consent_error_label") == \
+        "Touchez «\u00a0Oui, j'accepte\u00a0» pour continuer, ou «\u00a0Non\u00a0»."
     assert kiosk.widget("tenant_ref_field").focused      # the keyboard is on the first one to fix
     kiosk.screenshot("account-4-details-errors")
     board = kiosk.widget("details_keyboard")
@@ -394,7 +395,7 @@ def test_failed_commit_shows_a_kind_message_and_no_receipt(kiosk, kiosk_config, 
     assert account(kiosk).reference_code == ""
     assert kiosk.text("send_failed_label") == (
         "La borne n'a pas pu enregistrer votre demande. Rien n'a été envoyé. "
-        "Appelez un agent : il vous aidera.")
+        "Appelez un agent\u00a0: il vous aidera.")
     assert kiosk.widget("send_failed_box").opacity == 1
     kiosk.screenshot("account-5-review-send-failed")
     touch(kiosk, "send_failed_call_button")               # the app still runs, the agent comes
@@ -449,7 +450,7 @@ def test_not_sure_about_email_calls_an_agent(kiosk, hub):
 def test_existing_account_explains_password_reset_with_a_qr_code(kiosk):
     open_account(kiosk, existing=True)
     steps = kiosk.text("password_steps_label")
-    assert "« Mot de passe oublié »" in steps
+    assert "«\u00a0Mot de passe oublié\u00a0»" in steps
     assert kiosk.widget("password_reset_qr").data == \
         kiosk.app.kiosk_config.portal.password_reset_url
     kiosk.screenshot("account-8-existing-account")

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.config import load_config
+from kiosk.i18n import translate
 from kiosk.journeys.booking import ENQUEUE_FAILED
 from kiosk.outbox import EnqueueFailed
 from kiosk.references import action_id_for
@@ -118,6 +119,8 @@ def book(kiosk, topic: str, session_id: str, name="Awa Diallo", mobile="06 12 34
     open_booking(kiosk)
     if shots:
         kiosk.screenshot(f"{shots}-1-topics")
+    kiosk.widget("topics_body").scroll_to(kiosk.widget(f"topic_{topic}_button"), animate=False)
+    kiosk.frames(2)
     kiosk.tap(f"topic_{topic}_button")
     kiosk.wait_until(lambda: screen.session_count > 0, what="sessions listed")
     if shots:
@@ -197,16 +200,19 @@ def test_booking_by_touch_reaches_the_hub_and_the_receipt_confirms(kiosk, hub):
     kiosk.wait_until(lambda: screen.status == "confirmed", what="the hub's answer on the receipt")
     assert kiosk.text("status_label") == "Inscription confirmée."
     qr = kiosk.widget("event_qr")
-    assert f"Référence : {reference}" in qr.data and "Awa" not in qr.data and "612345678" not in qr.data
+    assert f"Référence\u00a0: {reference}" in qr.data and "Awa" not in qr.data and "612345678" not in qr.data
     kiosk.screenshot("booking-online-6-receipt-confirmed")
 
 
 def test_long_place_and_two_hundred_percent_text_are_not_cut(kiosk):
     kiosk.app.text_scale = 2.0
+    kiosk.frames(2)              # home laid out again at 200 % before scrolling to its button
     screen = booking_screen(kiosk)
     open_booking(kiosk)
     assert_no_clipped_text(kiosk)
     kiosk.screenshot("booking-200-1-topics")
+    kiosk.widget("topics_body").scroll_to(kiosk.widget("topic_email_button"), animate=False)
+    kiosk.frames(2)
     kiosk.tap("topic_email_button")
     kiosk.wait_until(lambda: "session_ui-long-place_button" in screen.ids, what="sessions listed")
     card = kiosk.widget("session_ui-long-place_button")
@@ -215,7 +221,11 @@ def test_long_place_and_two_hundred_percent_text_are_not_cut(kiosk):
     assert LONG_PLACE in card.ids.where_label.text
     assert_no_clipped_text(kiosk)
     kiosk.screenshot("booking-200-2-sessions-long-place")
-    kiosk.tap("session_ui-long-place_button")
+    # At 200 % the card is taller than the list's view: touch the part of it that shows.
+    body = screen.ids.sessions_body
+    (bx, by), (cx, cy) = body.to_window(*body.pos), card.to_window(*card.pos)
+    low, high = max(by, cy), min(by + body.height, cy + card.height)
+    kiosk.tap_at(cx + card.width / 2, (low + high) / 2)
     kiosk.wait_until(lambda: screen.step == "name", what="the name step")
     type_on_keyboard(kiosk, "name_keyboard", "Awa")
     kiosk.screenshot("booking-200-3-name")
@@ -281,7 +291,8 @@ def test_enqueue_failure_shows_a_kind_message_and_no_receipt(kiosk, monkeypatch)
     monkeypatch.setattr(kiosk.app.services, "submit", disk_full)
     kiosk.tap("confirm_button")
     assert screen.step == "review" and screen.reference == ""
-    assert kiosk.text("review_problem_label") == ENQUEUE_FAILED
+    # French typography on screen: a no-break space before ":".
+    assert kiosk.text("review_problem_label") == translate(ENQUEUE_FAILED, "fr")
     kiosk.screenshot("booking-enqueue-failed")
 
 
@@ -312,7 +323,7 @@ def test_offline_booking_waits_then_arrives_exactly_once_after_a_restart(tmp_pat
         screen = booking_screen(kiosk)
         reference = book(kiosk, "email", "ui-email", shots="booking-offline")
         assert screen.status == "waiting"
-        assert kiosk.text("status_label") == ("En attente de confirmation : "
+        assert kiosk.text("status_label") == ("En attente de confirmation\u00a0: "
                                               "la borne l'enverra dès que possible.")
         kiosk.screenshot("booking-offline-6-receipt-waiting")
     finally:

@@ -57,6 +57,8 @@ def test_cancel_by_reference_after_a_typo(kiosk, hub):
     reference = book(kiosk, "office", "ui-cancel")
     kiosk.wait_until(lambda: booking_status(hub, reference) == "confirmed",
                      what="the booking confirmed at the hub")
+    kiosk.widget("receipt_body").scroll_to(kiosk.widget("receipt_done_button"), animate=False)
+    kiosk.frames(2)
     kiosk.tap("receipt_done_button")
     screen = cancel_screen(kiosk)
     open_cancel(kiosk)
@@ -86,7 +88,8 @@ def test_cancel_by_reference_after_a_typo(kiosk, hub):
     [cancel] = hub.actions("booking_cancel")
     assert cancel["payload"] == {"booking_id": action_id_for(reference)}
     kiosk.wait_until(lambda: screen.status == "cancelled", what="the hub's answer on the receipt")
-    assert kiosk.text("cancel_status_label").startswith("C'est fait : votre inscription est annulée.")
+    assert kiosk.text("cancel_status_label").startswith(
+        "C'est fait\u00a0: votre inscription est annulée.")
     kiosk.screenshot("cancel-4-receipt")
 
     kiosk.app.go_home()
@@ -97,6 +100,7 @@ def test_cancel_by_reference_after_a_typo(kiosk, hub):
 
 def test_cancel_confirm_and_receipt_at_two_hundred_percent_are_not_cut(kiosk):
     kiosk.app.text_scale = 2.0
+    kiosk.frames(2)              # home laid out again at 200 % before scrolling to its button
     screen = cancel_screen(kiosk)
     open_cancel(kiosk)
     kiosk.screenshot("cancel-200-1-reference")

@@ -85,7 +85,7 @@ def test_unknown_key_names_file_section_key_and_choices(tmp_path):
 
 
 def test_unknown_section_is_named(tmp_path):
-    assert "unknown section [screen]" in error_for(tmp_path, "[screen]\nwidth = 3\n")
+    assert "unknown section [screens]" in error_for(tmp_path, "[screens]\nwidth = 3\n")
 
 
 def test_wrong_type_says_what_was_found_and_what_is_expected(tmp_path):

@@ -349,8 +349,9 @@ def _fully_visible(field, keyboard, screen_area):
 
 
 def test_keys_are_big_enough_to_touch(form):
-    from kivy.metrics import dp
+    from kiosk.geometry import TOUCH_TARGET_MM, px_per_mm
 
+    smallest = TOUCH_TARGET_MM * px_per_mm(form.app.kiosk_config.screen)     # on the test screen
     for field_id, kind in (("name_field", "azerty"), ("email_field", "email"),
                            ("mobile_field", "numpad")):
         form.widget(field_id).focus()
@@ -358,8 +359,8 @@ def test_keys_are_big_enough_to_touch(form):
         rects = keyboard.key_rects()
         assert rects
         for key, (_x, _y, width, height) in rects:
-            assert height >= dp(80), (kind, key, height)
-            assert width >= dp(80), (kind, key, width)
+            assert height >= smallest, (kind, key, height)
+            assert width >= smallest, (kind, key, width)
 
 
 def test_sliding_off_a_key_types_nothing_and_a_resting_finger_types_once(form):
@@ -406,7 +407,7 @@ def test_error_is_marked_by_words_not_only_colour(form):
     field.error = "Il manque le @ dans l'adresse."
     form.frames(2)
     label = field.ids.error_label
-    assert label.text == "Attention : Il manque le @ dans l'adresse."
+    assert label.text == "Attention\u00a0: Il manque le @ dans l'adresse."
     assert list(label.color) == list(form.app.theme.error)
     assert label.height > 0 and label.opacity == 1
     field.error = ""

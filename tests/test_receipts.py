@@ -149,7 +149,7 @@ def test_event_parses_back_with_its_properties():
         "DTEND": "20241203T150000Z",
         "SUMMARY": "Atelier e-mail",
         "LOCATION": "Salle 2\\, Agence Nord",
-        "DESCRIPTION": "Référence : K7M4-QX2P",
+        "DESCRIPTION": "Référence\u00a0: K7M4-QX2P",
     }
     assert _unescape(event["LOCATION"]) == "Salle 2, Agence Nord"
 

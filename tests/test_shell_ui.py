@@ -86,8 +86,8 @@ def test_text_size_button_cycles_100_150_200_and_back(kiosk):
     for _ in range(4):
         seen.append((kiosk.app.text_scale, kiosk.widget("text_size_button").text))
         kiosk.tap("text_size_button")
-    assert seen == [(1.0, "Texte 100 %"), (1.5, "Texte 150 %"), (2.0, "Texte 200 %"),
-                    (1.0, "Texte 100 %")]
+    assert seen == [(1.0, "Texte 100\u00a0%"), (1.5, "Texte 150\u00a0%"),
+                    (2.0, "Texte 200\u00a0%"), (1.0, "Texte 100\u00a0%")]
 
 
 def test_text_size_grows_the_screen_texts(kiosk):

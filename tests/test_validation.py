@@ -114,8 +114,8 @@ def test_name_message_shows_the_refused_sign():
     with pytest.raises(InvalidInput) as caught:
         clean_name("Marie 😀", field="surname")
     assert caught.value.text("fr") == (
-        "Votre nom de famille contient un signe : « 😀 ». Écrivez seulement des lettres, "
-        "par exemple : Dupont.")
+        "Votre nom de famille contient un signe\u00a0: «\u00a0😀\u00a0». Écrivez seulement "
+        "des lettres, par exemple\u00a0: Dupont.")
 
 
 # --- mobile -------------------------------------------------------------------------------------
@@ -291,7 +291,7 @@ def test_bad_emails_get_the_message_for_their_mistake(typed, message):
 def test_email_accent_message_shows_the_letter():
     with pytest.raises(InvalidInput) as caught:
         clean_email("élodie@gmail.com")
-    assert "« é »" in caught.value.text("fr")
+    assert "«\u00a0é\u00a0»" in caught.value.text("fr")
 
 
 # --- tenant reference ---------------------------------------------------------------------------
@@ -379,7 +379,7 @@ def test_non_existent_day_message_says_which_day():
     with pytest.raises(InvalidInput) as caught:
         clean_birth_date("29/02/2023", TODAY)
     assert caught.value.text("fr") == (
-        "Votre date de naissance n'existe pas : il n'y a pas de 29/02 en 2023. "
+        "Votre date de naissance n'existe pas\u00a0: il n'y a pas de 29/02 en 2023. "
         "Vérifiez le jour, comme 25/12/1980.")
 
 
@@ -434,4 +434,4 @@ def test_invalid_input_is_a_value_error_holding_field_message_and_params():
     err = InvalidInput("name", "Votre nom : {char}.", {"char": "1"})
     assert isinstance(err, ValueError)
     assert (err.field, err.message, err.params) == ("name", "Votre nom : {char}.", {"char": "1"})
-    assert err.text("fr") == "Votre nom : 1."
+    assert err.text("fr") == "Votre nom\u00a0: 1."   # French typography: no-break space

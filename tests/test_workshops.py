@@ -51,8 +51,8 @@ def test_every_topic_picture_is_in_the_assets():
     (3, "group", "Plus que 3 places"),
     (2, "group", "Plus que 2 places"),
     (1, "group", "Plus qu'une place"),
-    (0, "group", "Complet : vous serez sur liste d'attente."),
-    (-1, "group", "Complet : vous serez sur liste d'attente."),
+    (0, "group", "Complet\u00a0: vous serez sur liste d'attente."),
+    (-1, "group", "Complet\u00a0: vous serez sur liste d'attente."),
     (1, "individual", "Place libre"),
     (None, "group", ""),
 ])
@@ -63,7 +63,7 @@ def test_seats_left_are_said_in_words(left, fmt, expected):
 def test_details_say_the_format_the_language_when_it_differs_and_the_seats():
     assert details_text(session(seats_left=2), "fr") == "En groupe · Plus que 2 places"
     assert details_text(session(format="individual", capacity=1, seats_left=1, language="en"),
-                        "fr") == "Individuel : vous et un animateur · En anglais · Place libre"
+                        "fr") == "Individuel\u00a0: vous et un animateur · En anglais · Place libre"
 
 
 def test_where_names_the_agency_only_when_the_place_does_not():

@@ -43,10 +43,10 @@ BOOKING_REFUSALS = {
     "session_past": N_("Cet atelier a déjà commencé. Votre inscription n'a pas pu être prise."),
 }
 BOOKING_REFUSED = N_("Votre inscription n'a pas pu être prise.")
-CANCEL_UNKNOWN = N_("Nous ne trouvons pas cette inscription. Un agent va regarder avec vous : "
-                    "touchez « Appeler un agent », en bas à droite.")
-CANCEL_REFUSED = N_("L'annulation n'a pas pu être faite. Un agent va regarder avec vous : "
-                    "touchez « Appeler un agent », en bas à droite.")
+CANCEL_UNKNOWN = N_("Nous ne trouvons pas cette inscription. Un agent peut regarder avec vous. "
+                    "Touchez « Appeler un agent », en bas à droite.")
+CANCEL_REFUSED = N_("L'annulation n'a pas pu être faite. Un agent peut regarder avec vous. "
+                    "Touchez « Appeler un agent », en bas à droite.")
 
 
 class BookingJourney(Wizard):
@@ -205,7 +205,8 @@ class BookingJourney(Wizard):
         topic = TOPICS[self.data["topic"]]
         summary = translate(N_("Atelier : {topic}"), language).format(
             topic=translate(topic.label, language))
-        return workshop_event(self.data["session"], self.data["reference"], summary)
+        return workshop_event(self.data["session"], self.data["reference"], summary,
+                              language=language)
 
 
 class CancelJourney(Wizard):

@@ -38,7 +38,7 @@ from kiosk.config import Config
 # The outbox's own scrubbing of personal values (what retention uses), for the hub's reasons.
 from kiosk.outbox import (EXPIRED, PENDING, REJECTED, SENDING, STUCK, Action, _kept_payload,
                           _personal_values, _scrub)
-from kiosk.site import load_json, save_json
+from kiosk.durable import load_json, save_json
 from kiosk.sync import SyncStatus
 
 log = logging.getLogger(__name__)

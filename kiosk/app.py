@@ -396,7 +396,6 @@ class KioskApp(App):
 
     def nothing_to_wipe(self) -> bool:
         """Home, default settings, no call: an empty lobby needs no warning."""
-        config = self.kiosk_config.kiosk
         return (self.screen_manager.current == HOME and self.root.overlay is None
                 and self.assistance.state == "" and self.language == self.site.default_language
                 and not self.assisted_by and self.text_scale == TEXT_SCALES[0] and not self.high_contrast

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kiosk.durable import replace_file
 
 log = logging.getLogger(__name__)
 
@@ -148,38 +148,8 @@ class Catalog:
 
 def save_cached(path: str | Path, body: dict, etag: str | None, fetched_at: float) -> None:
     """Write the hub's body and ETag atomically: a crash leaves the old file or the new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     record = {"format": CACHE_FORMAT, "etag": etag, "fetched_at": fetched_at, "body": body}
-    data = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    # The rename itself is only durable once the directory entry is flushed.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    replace_file(path, json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def load_cached(path: str | Path) -> Catalog | None:

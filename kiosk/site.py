@@ -11,14 +11,11 @@ Plain Python, no Kivy: the app applies the settings at start and on change.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from kiosk.config import Config
+from kiosk.durable import load_json, save_json
 
 log = logging.getLogger(__name__)
 
@@ -35,47 +32,6 @@ class SiteSettings:
     def volume_fraction(self) -> float | None:
         """The volume as the speech engine takes it (0..1), or None to leave its default."""
         return None if self.speech_volume is None else self.speech_volume / 100
-
-
-def save_json(path: Path, data: dict) -> None:
-    """Replace `path` with `data` as JSON, atomically and durably (or raise OSError)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            json.dump(data, file, ensure_ascii=False, sort_keys=True)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)        # the rename itself must survive a power cut
-    finally:
-        os.close(folder)
-
-
-def load_json(path: Path) -> dict | None:
-    """The JSON object in `path`; None when there is no file; ValueError when it is unusable."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ValueError(f"cannot be read ({err})") from err
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"is not valid JSON ({err})") from err
-    if not isinstance(data, dict):
-        raise ValueError("is not a JSON object")
-    return data
 
 
 class SiteStore:

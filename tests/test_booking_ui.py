@@ -223,7 +223,7 @@ def test_long_place_and_two_hundred_percent_text_are_not_cut(kiosk):
     kiosk.screenshot("booking-200-2-sessions-long-place")
     # At 200 % the card is taller than the list's view: touch the part of it that shows.
     body = screen.ids.sessions_body
-    (bx, by), (cx, cy) = body.to_window(*body.pos), card.to_window(*card.pos)
+    (_bx, by), (cx, cy) = body.to_window(*body.pos), card.to_window(*card.pos)
     low, high = max(by, cy), min(by + body.height, cy + card.height)
     kiosk.tap_at(cx + card.width / 2, (low + high) / 2)
     kiosk.wait_until(lambda: screen.step == "name", what="the name step")

@@ -201,6 +201,8 @@ def test_book_a_workshop_with_the_keypad_alone(module_hub, kiosk):
     [action] = [a for a in module_hub.actions("booking") if a["payload"]["session_id"] == "kp-email"]
     assert action["payload"]["name"] == "Awa Diallo"
     assert action["payload"]["mobile"] == "+33612345678"
+    # The hub's answer reaches the screen a moment later; it is said after what was being said.
+    kiosk.wait_until(lambda: "Inscription confirmée." in said(kiosk), what="the confirmation said")
     move_to(kiosk, screen.ids.receipt_done_button)
     kiosk.screenshot("keypad-booking-receipt")
 

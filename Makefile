@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh Debian 12 machine:
 #   make run    the kiosk window beside a local hub with demo data
-#   make test   the whole test suite (starts Xvfb itself when there is no screen)
+#   make test   the whole test suite (two processes, each on a virtual screen of its own)
 # Both install what is missing: Debian packages when run as root, a virtualenv in .venv.
 
 SHELL := /bin/bash
@@ -10,7 +10,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k outbox"` or `--crash-rounds=200`.
 PYTEST_ARGS ?=
-XVFB := xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp"
+# Test processes (pytest-xdist), each with a virtual screen of its own (tests/xscreen.py); a test
+# file stays in one process, so its module fixtures are built once. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 
 .PHONY: run test test-full bench deps system-deps hub clean locales locales-compiled
 
@@ -18,8 +20,7 @@ run: deps
 	@bash deploy/demo.sh
 
 test: deps
-	@if [ -n "$$DISPLAY" ]; then $(PY) -m pytest $(PYTEST_ARGS); \
-	else $(XVFB) $(PY) -m pytest $(PYTEST_ARGS); fi
+	@env -u DISPLAY $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The long version of the crash test (200 kill -9 rounds) and everything else.
 test-full:

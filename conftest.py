@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.hubproc import HubProcess, KioskAuth
+from tests.xscreen import VirtualScreen
+
+_screen = VirtualScreen()
+
+
+def pytest_configure(config):
+    # No screen: this process gets a virtual one of its own, before any test module imports
+    # Kivy. Under pytest-xdist the controller runs no test, so only its workers need one.
+    controller = bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+    if not os.environ.get("DISPLAY") and not controller and VirtualScreen.available():
+        os.environ["DISPLAY"] = _screen.start()      # children (main.py, xdotool) inherit it
+
+
+def pytest_unconfigure(config):
+    _screen.stop()
 
 
 @pytest.fixture

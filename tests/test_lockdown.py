@@ -209,7 +209,7 @@ if __name__ != "__main__":
             return out
 
     @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
-    @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display (xvfb-run)")
+    @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display (Xvfb)")
     def test_full_screen_kiosk_ignores_every_way_out(tmp_path):
         config = write_config(tmp_path, f"http://127.0.0.1:{free_port()}", "t")
         child = Child(config, tmp_path / "report.json")

@@ -62,8 +62,7 @@ def test_every_view_says_its_heading_and_never_personal_data(tmp_path, module_hu
                 assert personal not in said[view], f"{view}: said {personal!r} on the loudspeaker"
         assert "Vérifiez vos informations" in said["account/review"]
         assert "Votre demande est enregistrée." in said["account/receipt"]
-        # The idle warning, read in place of the screen under it (the tour's view of it may be
-        # hidden again by the idle check before a tick reads it: asked directly here).
+        # The idle warning is read in place of the screen under it, countdown included.
         app.idle_seconds_left = 20
         app._show_idle_warning()
         assert [text for text, _personal in app.read_aloud.screen_parts()] == [
